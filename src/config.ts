@@ -1,0 +1,191 @@
+// The one place that reads the environment. Everything else receives a Config.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './scheduling/duration';
+import { isValidTimeZone } from './subscribers/timezone';
+
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${name}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
+const url = (name: string) =>
+  z
+    .string()
+    .refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), `${name} must be an absolute http(s) URL`);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: url('PUBLIC_URL').optional(),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'REDIS_URL must start with redis:// or rediss://')
+    .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'REDIS_PREFIX may hold letters, digits, _ and - only (BullMQ forbids ":")')
+    .default('meridian'),
+  APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
+  SECRET_FILE: z.string().default('.data/app-secret'),
+  EMAIL_FROM: z.string().min(3).default('Meridian Clinic <hello@clinic.example>'),
+  CLINIC_NAME: z.string().min(1).max(80).default('Meridian Acupuncture Clinic'),
+  CLINIC_POSTAL_ADDRESS: z.string().min(1).max(200).default('12 Harbour Street, Springfield 01234'),
+  CLINIC_BOOKING_URL: url('CLINIC_BOOKING_URL').optional(),
+  CLINIC_TIMEZONE: z
+    .string()
+    .refine(isValidTimeZone, 'CLINIC_TIMEZONE must be an IANA time zone such as Europe/London')
+    .default('Europe/London'),
+  CONSENT_TEXT_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,20}$/).default('2026-11'),
+  CONFIRM_TOKEN_TTL: duration('CONFIRM_TOKEN_TTL').prefault('3d'),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
+  RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
+  RESEND_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
+  OUTBOX_DIR: z.string().default('.outbox'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((o) => o === '*' || URL.canParse(o)), 'CORS_ORIGINS is a comma-separated list of origins such as https://clinic.example'),
+  DRIP_INTERVAL: duration('DRIP_INTERVAL').prefault('7d'),
+  SEND_WINDOW_WEEKDAY: z
+    .string()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(WEEKDAYS, { message: `SEND_WINDOW_WEEKDAY must be one of ${WEEKDAYS.join(', ')}` }))
+    .default('tuesday'),
+  SEND_WINDOW_HOUR: z.coerce.number().int().min(0).max(23).default(9),
+  MISSED_SEND_GRACE: duration('MISSED_SEND_GRACE').prefault('12h'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  appSecret: string;
+  emailFrom: string;
+  clinic: {
+    name: string;
+    postalAddress: string;
+    bookingUrl: string;
+    timeZone: string;
+  };
+  consentTextVersion: string;
+  confirmTokenTtlMs: number;
+  resend: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    webhookSecret: string | undefined;
+    rateLimitPerSecond: number;
+  };
+  outboxDir: string;
+  corsOrigins: string[];
+  drip: {
+    intervalMs: number;
+    windowWeekday: Weekday;
+    windowHour: number;
+    missedSendGraceMs: number;
+  };
+  workerConcurrency: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee README.md, "Configuration".`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates settings once. `cwd` anchors relative paths (outbox, secret file). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // Empty strings in .env files mean "unset", not "empty value".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.');
+        return i.message.startsWith(key) ? i.message : `${key}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  if (e.NODE_ENV === 'production' && !e.PUBLIC_URL) {
+    throw new ConfigError(['PUBLIC_URL is required in production: links in emails must point at your public site.']);
+  }
+  const appSecret = e.APP_SECRET ?? developmentSecret(e.NODE_ENV, resolve(cwd, e.SECRET_FILE));
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    appSecret,
+    emailFrom: e.EMAIL_FROM,
+    clinic: {
+      name: e.CLINIC_NAME,
+      postalAddress: e.CLINIC_POSTAL_ADDRESS,
+      bookingUrl: e.CLINIC_BOOKING_URL ?? `${publicUrl}/book`,
+      timeZone: e.CLINIC_TIMEZONE,
+    },
+    consentTextVersion: e.CONSENT_TEXT_VERSION,
+    confirmTokenTtlMs: e.CONFIRM_TOKEN_TTL,
+    resend: {
+      apiKey: e.RESEND_API_KEY,
+      baseUrl: e.RESEND_BASE_URL,
+      webhookSecret: e.RESEND_WEBHOOK_SECRET,
+      rateLimitPerSecond: e.RESEND_RATE_LIMIT,
+    },
+    outboxDir: resolve(cwd, e.OUTBOX_DIR),
+    corsOrigins: e.CORS_ORIGINS,
+    drip: {
+      intervalMs: e.DRIP_INTERVAL,
+      windowWeekday: e.SEND_WINDOW_WEEKDAY,
+      windowHour: e.SEND_WINDOW_HOUR,
+      missedSendGraceMs: e.MISSED_SEND_GRACE,
+    },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+// In development a secret is generated once and kept in a git-ignored file, so
+// links in already-sent emails keep working across restarts.
+function developmentSecret(env: string, file: string): string {
+  if (env === 'production') {
+    throw new ConfigError(['APP_SECRET is required in production (at least 32 characters; try: openssl rand -hex 32).']);
+  }
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length >= 32) return stored;
+  }
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
