@@ -27,6 +27,10 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'], { message: 'TRUST_PROXY must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
   REDIS_URL: z
     .string()
@@ -81,6 +85,8 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** Behind a reverse proxy, take the client IP from X-Forwarded-For (rate limits and the consent ledger need it). */
+  trustProxy: boolean;
   publicUrl: string;
   redisUrl: string | undefined;
   redisPrefix: string;
@@ -142,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY,
     publicUrl,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

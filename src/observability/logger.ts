@@ -1,0 +1,11 @@
+import pino, { type Logger } from 'pino';
+
+/** Structured JSON logs; pipe through pino-pretty in development if you want colour. */
+export function createLogger(level: string, base: Record<string, string> = {}): Logger {
+  return pino({
+    level,
+    base: { service: 'meridian', ...base },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'email', '*.email'], censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}

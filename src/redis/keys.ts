@@ -1,0 +1,37 @@
+// Every Redis key Meridian writes, in one place, under one configurable prefix.
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: one subscriber. */
+  subscriber(id: string): string {
+    return `${this.prefix}:sub:${id}`;
+  }
+  /** List (append-only): the consent ledger of one subscriber. */
+  consent(id: string): string {
+    return `${this.prefix}:consent:${id}`;
+  }
+  /** List: what was sent to one subscriber (the send ledger). */
+  sends(id: string): string {
+    return `${this.prefix}:sends:${id}`;
+  }
+  /** Hash: canonical address -> subscriber id. */
+  get canonicalIndex(): string {
+    return `${this.prefix}:idx:canonical`;
+  }
+  /** Sorted set: subscriber id scored by the time their next drip step is due. */
+  get due(): string {
+    return `${this.prefix}:drip:due`;
+  }
+  /** Set: digests of erased canonical addresses. */
+  get tombstones(): string {
+    return `${this.prefix}:tombstones`;
+  }
+  /** Rate-limiter keys live under this prefix. */
+  get rateLimit(): string {
+    return `${this.prefix}:rl`;
+  }
+  /** Anything else that needs a namespaced key. */
+  scoped(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+}

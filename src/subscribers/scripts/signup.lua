@@ -1,0 +1,56 @@
+-- Creates a pending subscriber or refreshes an existing one, atomically with
+-- its canonical-address index entry and consent-ledger entry.
+-- KEYS[1] canonical index (hash canonical -> id)
+-- KEYS[2] subscriber hash of the candidate id
+-- KEYS[3] consent ledger list of the candidate id
+-- ARGV[1] candidate id   ARGV[2] canonical   ARGV[3] now (ms)
+-- ARGV[4] confirmation throttle (ms)
+-- ARGV[5] JSON fields to write (email, firstName, timeZone, topics, consentVersion)
+-- ARGV[6] JSON ledger entry
+-- Returns {outcome, id, previousStatus}; outcome is send | throttled | none | retry
+local existing = redis.call('HGET', KEYS[1], ARGV[2])
+if existing and existing ~= ARGV[1] then
+  return {'retry', existing, ''}
+end
+local now = tonumber(ARGV[3])
+local fields = cjson.decode(ARGV[5])
+
+local function write(status)
+  local args = {'status', status, 'updatedAt', ARGV[3]}
+  for k, v in pairs(fields) do
+    if v == '' then
+      redis.call('HDEL', KEYS[2], k)
+    else
+      table.insert(args, k)
+      table.insert(args, v)
+    end
+  end
+  redis.call('HSET', KEYS[2], unpack(args))
+end
+
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  write('pending')
+  redis.call('HSET', KEYS[2], 'id', ARGV[1], 'canonical', ARGV[2], 'createdAt', ARGV[3], 'confirmationSentAt', ARGV[3])
+  redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
+  redis.call('RPUSH', KEYS[3], ARGV[6])
+  return {'send', ARGV[1], ''}
+end
+
+local status = redis.call('HGET', KEYS[2], 'status')
+if status ~= 'pending' and status ~= 'unsubscribed' then
+  -- Confirmed, paused or suppressed: nothing changes, and the caller answers
+  -- exactly as for a new address so the form reveals nothing.
+  return {'none', ARGV[1], status}
+end
+local last = tonumber(redis.call('HGET', KEYS[2], 'confirmationSentAt') or '0')
+if status == 'pending' and now - last < tonumber(ARGV[4]) then
+  return {'throttled', ARGV[1], status}
+end
+if status == 'unsubscribed' then
+  -- A fresh signup after unsubscribing starts double opt-in again.
+  redis.call('HDEL', KEYS[2], 'sequence', 'step', 'pausedUntil')
+end
+write('pending')
+redis.call('HSET', KEYS[2], 'confirmationSentAt', ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[6])
+return {'send', ARGV[1], status}

@@ -1,0 +1,239 @@
+// The subscriber lifecycle as the outside world drives it: signup, confirm,
+// unsubscribe, preferences. HTTP-agnostic: the web layer maps results to pages
+// or JSON; the store does the atomic Redis work.
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { consentWording } from '../content/consent';
+import { DEFAULT_TOPICS, isTopicId, type TopicId } from '../content/topics';
+import { TokenSigner, type TokenCheck, type TokenPurpose } from '../security/tokens';
+import { checkAddress } from './address';
+import type { RequestMeta } from './consent-ledger';
+import type { SignupLimiter } from './signup-limits';
+import type { SubscriberStore } from './store';
+import { normaliseTimeZone } from './timezone';
+import type { Subscriber } from './types';
+
+export const NAME_MAX = 100;
+
+/** Sends the double opt-in email; throws when it could not be handed to the transport. */
+export interface ConfirmationSender {
+  sendConfirmation(subscriber: Subscriber): Promise<void>;
+}
+
+/** Which drip sequence a newly confirmed subscriber enters, and when its first step is due. */
+export type Enrolment = (subscriber: Subscriber, now: number) => { sequence: string; dueAt: number } | null;
+
+export type Failure = {
+  ok: false;
+  status: 400 | 404 | 410 | 429 | 503;
+  message: string;
+  field?: string;
+  retryAfterSeconds?: number;
+};
+
+export type SignupOutcome = { ok: true; message: string } | Failure;
+
+export const CHECK_INBOX =
+  'Thank you! Please check your inbox: we have sent you an email with a button to confirm your subscription. ' +
+  'If it does not arrive within a few minutes, look in your spam folder.';
+
+const optionalText = (max: number) => z.string().max(max * 4).optional();
+
+// Unknown fields are dropped by zod's default object behaviour.
+const signupSchema = z.object({
+  email: z.string({ error: 'Please enter your email address.' }).max(1000, 'That email address is too long.'),
+  firstName: optionalText(NAME_MAX),
+  consent: z.union([z.boolean(), z.string()]).optional(),
+  timeZone: optionalText(64),
+  website: z.string().max(1000).optional(), // honeypot: people never see or fill it
+  form: z.string().max(40).optional(),
+});
+
+export interface ServiceDeps {
+  store: SubscriberStore;
+  limiter: SignupLimiter;
+  signer: TokenSigner;
+  confirmations: ConfirmationSender;
+  enrol: Enrolment;
+  consentTextVersion: string;
+  clinicName: string;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export type TokenOutcome =
+  | { ok: true; subscriber: Subscriber }
+  | { ok: false; status: 400 | 404 | 410; message: string; reason: Extract<TokenCheck, { ok: false }>['reason'] | 'unknown-subscriber' };
+
+export class SubscriptionService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.now = deps.clock ?? Date.now;
+  }
+
+  consent() {
+    return consentWording(this.deps.consentTextVersion, this.deps.clinicName);
+  }
+
+  async signup(body: unknown, meta: RequestMeta, defaultForm: string): Promise<SignupOutcome> {
+    const parsed = signupSchema.safeParse(body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = String(issue.path[0] ?? 'form');
+      const message = issue.code === 'invalid_type' && issue.path.length > 0
+        ? `The field "${field}" must be a single text value.`
+        : issue.message;
+      return { ok: false, status: 400, message, field };
+    }
+    const input = parsed.data;
+    if (input.website && input.website.trim() !== '') {
+      // Bots fill every field. Answer exactly like a success, store nothing.
+      this.deps.logger.info({ ip: meta.ip, form: input.form ?? defaultForm }, 'signup honeypot triggered; ignored');
+      return { ok: true, message: CHECK_INBOX };
+    }
+    const address = checkAddress(input.email);
+    if (!address.ok) return { ok: false, status: 400, message: address.message, field: 'email' };
+    const firstName = cleanName(input.firstName);
+    if (firstName === false) {
+      return { ok: false, status: 400, message: `Please keep your first name under ${NAME_MAX} characters, without line breaks.`, field: 'firstName' };
+    }
+    if (!isConsent(input.consent)) {
+      return { ok: false, status: 400, message: 'Please tick the box to agree to receive our emails.', field: 'consent' };
+    }
+    const limit = await this.deps.limiter.check(meta.ip ?? 'unknown', address.canonical);
+    if (!limit.ok) {
+      return {
+        ok: false,
+        status: 429,
+        message:
+          limit.scope === 'ip'
+            ? 'Too many signups from your network. Please try again later.'
+            : 'Too many attempts for this email address. Please check your inbox, or try again later.',
+        retryAfterSeconds: limit.retryAfterSeconds,
+      };
+    }
+    const wording = this.consent();
+    const form = /^[a-z0-9-]{1,40}$/.test(input.form ?? '') ? input.form! : defaultForm;
+    const result = await this.deps.store.signup(
+      {
+        email: address.email,
+        canonical: address.canonical,
+        firstName,
+        timeZone: normaliseTimeZone(input.timeZone),
+        topics: DEFAULT_TOPICS,
+        consentVersion: wording.version,
+        consentText: wording.text,
+        form,
+        meta,
+      },
+      this.deps.limiter.options.confirmationResendMs,
+    );
+    if (result.outcome === 'send-confirmation') {
+      try {
+        await this.deps.confirmations.sendConfirmation(result.subscriber);
+        await this.deps.store.confirmationSent(result.subscriber.id, true);
+      } catch (err) {
+        await this.deps.store.confirmationSent(result.subscriber.id, false);
+        this.deps.logger.error({ err, subscriberId: result.subscriber.id }, 'confirmation email could not be sent');
+        return {
+          ok: false,
+          status: 503,
+          message: 'We could not send the confirmation email just now. Please try again in a few minutes.',
+          retryAfterSeconds: 60,
+        };
+      }
+    }
+    this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form }, 'signup');
+    // The same answer for new, pending and confirmed addresses: the form must
+    // not reveal who is subscribed.
+    return { ok: true, message: CHECK_INBOX };
+  }
+
+  /** Checks a link token and loads the subscriber it was issued for. */
+  async resolveToken(token: unknown, purpose: TokenPurpose): Promise<TokenOutcome> {
+    const check = this.deps.signer.verify(token, purpose, this.now());
+    if (!check.ok) {
+      if (check.reason === 'expired') {
+        return { ok: false, status: 410, reason: 'expired', message: 'This confirmation link has expired. Please sign up again and we will send you a new one.' };
+      }
+      return { ok: false, status: 400, reason: check.reason, message: 'This link is not valid. Please use the link from your most recent email.' };
+    }
+    const subscriber = await this.deps.store.get(check.claims.subscriberId);
+    // The digest binds the token to the address it was sent to.
+    if (!subscriber || TokenSigner.addressDigest(subscriber.canonical) !== check.claims.addressDigest) {
+      return { ok: false, status: 404, reason: 'unknown-subscriber', message: 'We could not find a subscription for this link. It may have been deleted.' };
+    }
+    return { ok: true, subscriber };
+  }
+
+  async confirm(subscriber: Subscriber, meta: RequestMeta): Promise<'confirmed' | 'already' | 'not-pending'> {
+    const enrolment = this.deps.enrol({ ...subscriber, status: 'active' }, this.now());
+    const result = await this.deps.store.confirm(subscriber.id, meta, enrolment);
+    if (result === 'ok') {
+      this.deps.logger.info({ subscriberId: subscriber.id, sequence: enrolment?.sequence ?? null }, 'subscription confirmed');
+      return 'confirmed';
+    }
+    const current = await this.deps.store.get(subscriber.id);
+    return current && (current.status === 'active' || current.status === 'paused') ? 'already' : 'not-pending';
+  }
+
+  async unsubscribe(subscriber: Subscriber, source: string, meta: RequestMeta): Promise<'unsubscribed' | 'already'> {
+    const result = await this.deps.store.unsubscribe(subscriber.id, source, meta);
+    if (result === 'ok') this.deps.logger.info({ subscriberId: subscriber.id, source }, 'unsubscribed');
+    return result === 'ok' ? 'unsubscribed' : 'already';
+  }
+
+  async savePreferences(subscriber: Subscriber, rawTopics: unknown, meta: RequestMeta): Promise<{ topics: TopicId[] } | Failure> {
+    const list = rawTopics === undefined ? [] : Array.isArray(rawTopics) ? rawTopics : [rawTopics];
+    if (list.length > 20 || !list.every(isTopicId)) {
+      return { ok: false, status: 400, message: 'Please choose from the topics listed on the page.', field: 'topics' };
+    }
+    const topics = [...new Set(list)];
+    const leavesSequence = subscriber.sequence !== null && !this.sequenceStillChosen(subscriber, topics);
+    await this.deps.store.setTopics(subscriber.id, topics, meta, leavesSequence ? 'remove' : 'keep');
+    return { topics };
+  }
+
+  async pause(subscriber: Subscriber, days: unknown, meta: RequestMeta): Promise<{ until: number } | Failure> {
+    const n = typeof days === 'string' ? Number(days) : typeof days === 'number' ? days : NaN;
+    if (!PAUSE_CHOICES.includes(n)) {
+      return { ok: false, status: 400, message: `Please choose a pause of ${PAUSE_CHOICES.join(', ')} days.`, field: 'days' };
+    }
+    if (subscriber.status !== 'active' && subscriber.status !== 'paused') {
+      return { ok: false, status: 400, message: 'Only an active subscription can be paused.' };
+    }
+    const until = this.now() + n * 86_400_000;
+    await this.deps.store.pause(subscriber.id, until, meta);
+    return { until };
+  }
+
+  async resume(subscriber: Subscriber, meta: RequestMeta): Promise<void> {
+    // Still in a sequence: the next step becomes due now; the scheduler
+    // applies the send window when it claims it.
+    const dueAt = subscriber.sequence !== null ? this.now() : null;
+    await this.deps.store.resume(subscriber.id, 'preferences-page', meta, dueAt);
+  }
+
+  private sequenceStillChosen(subscriber: Subscriber, topics: readonly TopicId[]): boolean {
+    const enrolment = this.deps.enrol({ ...subscriber, topics: [...topics] }, this.now());
+    return enrolment !== null && enrolment.sequence === subscriber.sequence;
+  }
+}
+
+export const PAUSE_CHOICES = [7, 14, 30, 90];
+
+function isConsent(value: unknown): boolean {
+  return value === true || value === 'yes' || value === 'on' || value === 'true' || value === '1';
+}
+
+/** null for "no name", false for a name we refuse, else the trimmed name. */
+export function cleanName(value: string | undefined): string | null | false {
+  if (value === undefined) return null;
+  const name = value.normalize('NFC').trim();
+  if (name === '') return null;
+  // Control characters (CR/LF above all) never belong in a name.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return false;
+  if ([...name].length > NAME_MAX) return false;
+  return name;
+}

@@ -1,0 +1,322 @@
+// The subscriber store: subscribers, their consent ledgers and the canonical
+// index live in Redis; every multi-key change is one Lua script.
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis, Result } from 'ioredis';
+import { isTopicId, type TopicId } from '../content/topics';
+import type { Keys } from '../redis/keys';
+import { ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
+
+const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    meridianSignup(...args: (string | number)[]): Result<[string, string, string], Context>;
+    meridianTransition(...args: (string | number)[]): Result<[string, string], Context>;
+    meridianErase(...args: (string | number)[]): Result<number, Context>;
+  }
+}
+
+export interface SignupInput {
+  email: string;
+  canonical: string;
+  firstName: string | null;
+  timeZone: string | null;
+  topics: readonly TopicId[];
+  consentVersion: string;
+  consentText: string;
+  /** Which form: "signup-page", "embed", "api" ... */
+  form: string;
+  meta: RequestMeta;
+}
+
+export type SignupResult =
+  /** A confirmation email should go out now. */
+  | { outcome: 'send-confirmation'; subscriber: Subscriber }
+  /** Pending, but one was sent moments ago: send nothing, answer the same. */
+  | { outcome: 'throttled'; subscriber: Subscriber }
+  /** Already confirmed, paused or suppressed: send nothing, answer the same. */
+  | { outcome: 'no-change'; subscriber: Subscriber };
+
+export type TransitionResult = 'ok' | 'unchanged' | 'skip' | 'missing';
+
+export interface SubscriberExport {
+  exportedAt: string;
+  subscriber: Subscriber;
+  consentLedger: LedgerEntry[];
+  sends: unknown[];
+}
+
+export interface StoreOptions {
+  clock?: () => number;
+  /** Key for tombstone digests; derived from APP_SECRET so digests are not a plain hash of the address. */
+  tombstoneKey: string;
+}
+
+export class SubscriberStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly options: StoreOptions,
+  ) {
+    this.now = options.clock ?? Date.now;
+    redis.defineCommand('meridianSignup', { numberOfKeys: 3, lua: script('signup') });
+    redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: script('transition') });
+    redis.defineCommand('meridianErase', { numberOfKeys: 6, lua: script('erase') });
+  }
+
+  /**
+   * Double opt-in, step one. Creates a pending subscriber, or refreshes a
+   * pending/unsubscribed one, and says whether to send a confirmation email.
+   */
+  async signup(input: SignupInput, confirmationThrottleMs: number): Promise<SignupResult> {
+    const at = this.now();
+    const fields: Record<string, string> = {
+      email: input.email,
+      firstName: input.firstName ?? '',
+      timeZone: input.timeZone ?? '',
+      topics: input.topics.join(','),
+      consentVersion: input.consentVersion,
+    };
+    const entry = ledgerEntry('signup', at, input.form, input.meta, {
+      consentVersion: input.consentVersion,
+      consentText: input.consentText,
+      detail: { topics: [...input.topics] },
+    });
+    let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? randomUUID();
+    // The index can change between the read and the script (a racing signup);
+    // the script then names the winner and we go again with its id.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [outcome, id] = await this.redis.meridianSignup(
+        this.keys.canonicalIndex,
+        this.keys.subscriber(candidate),
+        this.keys.consent(candidate),
+        candidate,
+        input.canonical,
+        at,
+        confirmationThrottleMs,
+        JSON.stringify(fields),
+        JSON.stringify(entry),
+      );
+      if (outcome === 'retry') {
+        candidate = id;
+        continue;
+      }
+      const subscriber = await this.get(id);
+      if (!subscriber) throw new Error(`Subscriber ${id} vanished right after signup; retry the request.`);
+      if (outcome === 'send') return { outcome: 'send-confirmation', subscriber };
+      if (outcome === 'throttled') return { outcome: 'throttled', subscriber };
+      return { outcome: 'no-change', subscriber };
+    }
+    throw new Error('Signup kept racing with concurrent signups for the same address; retry the request.');
+  }
+
+  /** Records that the confirmation email went out (or clears the throttle if it failed). */
+  async confirmationSent(id: string, sent: boolean): Promise<void> {
+    const at = this.now();
+    if (sent) {
+      await this.transition(id, '*', {}, ledgerEntry('confirmation-sent', at, 'system', { ip: null, userAgent: null }), 'keep');
+    } else {
+      // Lets the person retry at once instead of waiting out the throttle.
+      await this.transition(id, 'pending', { confirmationSentAt: '' }, null, 'keep');
+    }
+  }
+
+  async get(id: string): Promise<Subscriber | null> {
+    const hash = await this.redis.hgetall(this.keys.subscriber(id));
+    return hash.id ? toSubscriber(hash) : null;
+  }
+
+  async findByCanonical(canonical: string): Promise<Subscriber | null> {
+    const id = await this.redis.hget(this.keys.canonicalIndex, canonical);
+    return id ? this.get(id) : null;
+  }
+
+  /**
+   * Double opt-in, step two. `firstStep` enrols the subscriber in a drip
+   * sequence (due now) in the same atomic step.
+   */
+  async confirm(
+    id: string,
+    meta: RequestMeta,
+    firstStep: { sequence: string; dueAt: number } | null,
+  ): Promise<TransitionResult> {
+    const at = this.now();
+    const fields: Record<string, string> = { status: 'active', confirmedAt: String(at) };
+    if (firstStep) Object.assign(fields, { sequence: firstStep.sequence, step: '0' });
+    return this.transition(
+      id,
+      'pending',
+      fields,
+      ledgerEntry('confirmed', at, 'confirm-page', meta),
+      firstStep ? firstStep.dueAt : 'keep',
+    );
+  }
+
+  async unsubscribe(id: string, source: string, meta: RequestMeta): Promise<TransitionResult> {
+    const at = this.now();
+    return this.transition(
+      id,
+      'pending,active,paused',
+      { status: 'unsubscribed', unsubscribedAt: String(at), pausedUntil: '' },
+      ledgerEntry('unsubscribed', at, source, meta),
+      'remove',
+    );
+  }
+
+  /**
+   * Topic choices. Leaving the topic of the current sequence takes the
+   * subscriber out of the due index; the scheduler skips them from then on.
+   */
+  async setTopics(
+    id: string,
+    topics: readonly TopicId[],
+    meta: RequestMeta,
+    dueAction: 'keep' | 'remove',
+  ): Promise<TransitionResult> {
+    const at = this.now();
+    return this.transition(
+      id,
+      'active,paused,pending',
+      { topics: topics.join(',') },
+      ledgerEntry('preferences-changed', at, 'preferences-page', meta, { detail: { topics: [...topics] } }),
+      dueAction,
+      true,
+    );
+  }
+
+  async pause(id: string, until: number, meta: RequestMeta): Promise<TransitionResult> {
+    const at = this.now();
+    return this.transition(
+      id,
+      'active,paused',
+      { status: 'paused', pausedUntil: String(until) },
+      ledgerEntry('paused', at, 'preferences-page', meta, { detail: { until: new Date(until).toISOString() } }),
+      'keep',
+    );
+  }
+
+  /** Ends a pause; `dueAt` puts a subscriber who is mid-sequence back in the due index. */
+  async resume(id: string, source: string, meta: RequestMeta, dueAt: number | null): Promise<TransitionResult> {
+    const at = this.now();
+    return this.transition(
+      id,
+      'paused',
+      { status: 'active', pausedUntil: '' },
+      ledgerEntry('resumed', at, source, meta),
+      dueAt ?? 'keep',
+    );
+  }
+
+  /** A permanent bounce or a spam complaint: nothing is ever sent again. */
+  async suppress(id: string, reason: 'bounced' | 'complained', detail: Record<string, string>): Promise<TransitionResult> {
+    const at = this.now();
+    return this.transition(
+      id,
+      'pending,active,paused,unsubscribed',
+      { status: reason, pausedUntil: '' },
+      ledgerEntry(reason, at, 'webhook', { ip: null, userAgent: null }, { detail }),
+      'remove',
+    );
+  }
+
+  async ledger(id: string): Promise<LedgerEntry[]> {
+    return parseLedger(await this.redis.lrange(this.keys.consent(id), 0, -1));
+  }
+
+  /** GDPR Art. 15/20: everything held about one person, as JSON. */
+  async exportData(id: string): Promise<SubscriberExport | null> {
+    const subscriber = await this.get(id);
+    if (!subscriber) return null;
+    const [ledger, sends] = await Promise.all([
+      this.ledger(id),
+      this.redis.lrange(this.keys.sends(id), 0, -1),
+    ]);
+    return {
+      exportedAt: new Date(this.now()).toISOString(),
+      subscriber,
+      consentLedger: ledger,
+      sends: sends.map((s) => JSON.parse(s) as unknown),
+    };
+  }
+
+  /** GDPR Art. 17: removes the person's data, keeps a keyed digest as a tombstone. */
+  async erase(id: string): Promise<boolean> {
+    const subscriber = await this.get(id);
+    if (!subscriber) return false;
+    const removed = await this.redis.meridianErase(
+      this.keys.subscriber(id),
+      this.keys.consent(id),
+      this.keys.canonicalIndex,
+      this.keys.due,
+      this.keys.tombstones,
+      this.keys.sends(id),
+      id,
+      subscriber.canonical,
+      this.tombstone(subscriber.canonical),
+    );
+    return removed === 1;
+  }
+
+  /** True when this canonical address was erased; imports must not re-add it. */
+  async isErased(canonical: string): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.tombstones, this.tombstone(canonical))) === 1;
+  }
+
+  private tombstone(canonical: string): string {
+    return createHmac('sha256', this.options.tombstoneKey).update(canonical).digest('hex');
+  }
+
+  private async transition(
+    id: string,
+    allowed: string,
+    fields: Record<string, string>,
+    entry: LedgerEntry | null,
+    due: 'keep' | 'remove' | number,
+    skipIfSame = false,
+  ): Promise<TransitionResult> {
+    const [outcome] = await this.redis.meridianTransition(
+      this.keys.subscriber(id),
+      this.keys.consent(id),
+      this.keys.due,
+      id,
+      allowed,
+      JSON.stringify({ ...fields, updatedAt: String(this.now()) }),
+      entry ? JSON.stringify(entry) : '',
+      String(due),
+      skipIfSame ? '1' : '0',
+    );
+    return outcome as TransitionResult;
+  }
+}
+
+function num(value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function toSubscriber(hash: Record<string, string>): Subscriber {
+  const status = (STATUSES as readonly string[]).includes(hash.status ?? '') ? (hash.status as SubscriberStatus) : 'pending';
+  return {
+    id: hash.id!,
+    email: hash.email ?? '',
+    canonical: hash.canonical ?? '',
+    firstName: hash.firstName || null,
+    status,
+    topics: (hash.topics ?? '').split(',').filter(isTopicId),
+    timeZone: hash.timeZone || null,
+    consentVersion: hash.consentVersion || null,
+    createdAt: num(hash.createdAt) ?? 0,
+    updatedAt: num(hash.updatedAt) ?? 0,
+    confirmedAt: num(hash.confirmedAt),
+    confirmationSentAt: num(hash.confirmationSentAt),
+    pausedUntil: num(hash.pausedUntil),
+    sequence: hash.sequence || null,
+    step: num(hash.step) ?? 0,
+    lastSentAt: num(hash.lastSentAt),
+  };
+}

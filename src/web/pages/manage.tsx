@@ -1,0 +1,126 @@
+import { TOPICS, type TopicId } from '../../content/topics';
+import { Layout, type PageBrand } from './layout';
+
+/** GET /confirm/:token shows this; only the button's POST confirms (link scanners prefetch GETs). */
+export function ConfirmPage(props: { brand: PageBrand; action: string; email: string }) {
+  return (
+    <Layout brand={props.brand} title="Confirm your subscription">
+      <h1>One last step</h1>
+      <p>
+        Press the button to confirm that <strong>{props.email}</strong> should receive our emails.
+      </p>
+      <form method="post" action={props.action}>
+        <button type="submit">Yes, confirm my subscription</button>
+      </form>
+      <p className="small">If you did not sign up, close this page: nothing will be sent.</p>
+    </Layout>
+  );
+}
+
+export function UnsubscribePage(props: { brand: PageBrand; action: string; preferencesUrl: string; email: string }) {
+  return (
+    <Layout brand={props.brand} title="Unsubscribe">
+      <h1>Unsubscribe</h1>
+      <p>
+        Stop all emails to <strong>{props.email}</strong>?
+      </p>
+      <form method="post" action={props.action}>
+        <input type="hidden" name="List-Unsubscribe" value="One-Click" />
+        <button type="submit" className="danger">
+          Unsubscribe from everything
+        </button>
+      </form>
+      <p>
+        Rather get fewer emails? <a href={props.preferencesUrl}>Choose topics or pause instead</a>.
+      </p>
+    </Layout>
+  );
+}
+
+export interface PreferencesPageProps {
+  brand: PageBrand;
+  action: string;
+  email: string;
+  status: string;
+  topics: readonly TopicId[];
+  pausedUntil: string | null;
+  pauseChoices: readonly number[];
+  notice?: string;
+  error?: string;
+}
+
+export function PreferencesPage(p: PreferencesPageProps) {
+  const active = p.status === 'active' || p.status === 'paused' || p.status === 'pending';
+  return (
+    <Layout brand={p.brand} title="Email preferences" wide>
+      <h1>Email preferences</h1>
+      <p>
+        Settings for <strong>{p.email}</strong>.
+      </p>
+      {p.notice ? (
+        <p className="notice ok" role="status">
+          {p.notice}
+        </p>
+      ) : null}
+      {p.error ? (
+        <p className="notice error" role="alert">
+          {p.error}
+        </p>
+      ) : null}
+      {!active ? (
+        <p className="notice info">You are unsubscribed and will not receive any emails. To subscribe again, use the signup form.</p>
+      ) : (
+        <>
+          <form method="post" action={p.action}>
+            <fieldset>
+              <legend>What would you like to receive?</legend>
+              {TOPICS.map((t) => (
+                <div className="field consent" key={t.id}>
+                  <input id={`topic-${t.id}`} type="checkbox" name="topics" value={t.id} defaultChecked={p.topics.includes(t.id)} />
+                  <label htmlFor={`topic-${t.id}`}>
+                    <strong>{t.label}</strong>
+                    <span className="hint">{t.description}</span>
+                  </label>
+                </div>
+              ))}
+            </fieldset>
+            <button type="submit" name="action" value="save">
+              Save my choices
+            </button>
+          </form>
+          <form method="post" action={p.action} className="pause">
+            <fieldset>
+              <legend>Take a break</legend>
+              {p.status === 'paused' && p.pausedUntil ? (
+                <p>
+                  Your emails are paused until <strong>{p.pausedUntil}</strong>.
+                </p>
+              ) : null}
+              <label htmlFor="days">Pause all emails for</label>
+              <select id="days" name="days" defaultValue="14">
+                {p.pauseChoices.map((d) => (
+                  <option key={d} value={String(d)}>
+                    {d} days
+                  </option>
+                ))}
+              </select>
+              <button type="submit" name="action" value="pause" className="secondary">
+                Pause
+              </button>
+              {p.status === 'paused' ? (
+                <button type="submit" name="action" value="resume" className="secondary">
+                  Resume now
+                </button>
+              ) : null}
+            </fieldset>
+          </form>
+          <form method="post" action={p.action}>
+            <button type="submit" name="action" value="unsubscribe" className="danger">
+              Unsubscribe from all emails
+            </button>
+          </form>
+        </>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebDeps } from '../app';
+import { requestMeta } from '../app';
+import { BookPage } from '../pages/book';
+import { MessagePage } from '../pages/message';
+import { SignupPage } from '../pages/signup';
+import { brandOf, errorPage, sendPage } from '../respond';
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.slice(0, 300) : undefined;
+}
+
+export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const brand = brandOf(deps.config);
+
+  app.get('/', async (_request, reply) =>
+    sendPage(reply, 200, <SignupPage brand={brand} consentText={deps.service.consent().text} />),
+  );
+
+  // The HTML form, on this site or embedded on another (see README).
+  app.post('/subscribe', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const result = await deps.service.signup(body, requestMeta(request), 'embed');
+    deps.metrics.signups.inc({ outcome: result.ok ? 'accepted' : `rejected_${result.status}` });
+    if (result.ok) return reply.code(303).header('location', '/check-inbox').send();
+    if (result.retryAfterSeconds !== undefined) reply.header('retry-after', String(result.retryAfterSeconds));
+    if (request.headers.accept?.includes('application/json') && !request.headers.accept.includes('text/html')) {
+      return errorPage(request, reply, deps.config, result.status, result.message, result);
+    }
+    return sendPage(
+      reply,
+      result.status,
+      <SignupPage
+        brand={brand}
+        consentText={deps.service.consent().text}
+        values={{ email: str(body?.email), firstName: str(body?.firstName) }}
+        error={{ message: result.message, ...(result.field ? { field: result.field } : {}) }}
+      />,
+    );
+  });
+
+  app.get('/check-inbox', async (_request, reply) =>
+    sendPage(
+      reply,
+      200,
+      <MessagePage brand={brand} title="Check your inbox" tone="ok">
+        <p>
+          If this address can receive our emails, a message with a confirmation button is on its way. Press the button in it to
+          start the series.
+        </p>
+        <p>Nothing there after a few minutes? Look in your spam or promotions folder.</p>
+      </MessagePage>,
+    ),
+  );
+
+  // The same rules as the form, for sites that post with fetch().
+  app.post('/api/subscribe', async (request, reply) => {
+    if (!request.headers['content-type']?.startsWith('application/json')) {
+      return errorPage(request, reply, deps.config, 415, 'Send JSON with Content-Type: application/json.');
+    }
+    const result = await deps.service.signup(request.body, requestMeta(request), 'api');
+    deps.metrics.signups.inc({ outcome: result.ok ? 'accepted' : `rejected_${result.status}` });
+    if (result.ok) return reply.code(202).send({ ok: true, status: 'check-inbox', message: result.message });
+    return errorPage(request, reply, deps.config, result.status, result.message, result);
+  });
+
+  app.get('/book', async (_request, reply) =>
+    sendPage(reply, 200, <BookPage brand={brand} contactEmail={addressOf(deps.config.emailFrom)} />),
+  );
+}
+
+function addressOf(from: string): string {
+  const match = /<([^>]+)>/.exec(from);
+  return (match ? match[1]! : from).trim();
+}
