@@ -76,6 +76,8 @@ const schema = z.object({
   SEND_WINDOW_HOUR: z.coerce.number().int().min(0).max(23).default(9),
   MISSED_SEND_GRACE: duration('MISSED_SEND_GRACE').prefault('12h'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  SCHEDULER_TICK: duration('SCHEDULER_TICK').prefault('1s'),
+  JOB_LOCK_DURATION: duration('JOB_LOCK_DURATION').prefault('30s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -115,6 +117,10 @@ export interface Config {
     missedSendGraceMs: number;
   };
   workerConcurrency: number;
+  /** How often the scheduler claims due subscribers. */
+  schedulerTickMs: number;
+  /** How long a worker holds a send job before others may take it over (stalled-job detection). */
+  jobLockMs: number;
   logLevel: string;
 }
 
@@ -177,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       missedSendGraceMs: e.MISSED_SEND_GRACE,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    schedulerTickMs: e.SCHEDULER_TICK,
+    jobLockMs: e.JOB_LOCK_DURATION,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,7 +10,7 @@ export class Keys {
   consent(id: string): string {
     return `${this.prefix}:consent:${id}`;
   }
-  /** List: what was sent to one subscriber (the send ledger). */
+  /** Hash: what was sent to one subscriber (the send ledger), field "sequence/step". */
   sends(id: string): string {
     return `${this.prefix}:sends:${id}`;
   }
@@ -21,6 +21,26 @@ export class Keys {
   /** Sorted set: subscriber id scored by the time their next drip step is due. */
   get due(): string {
     return `${this.prefix}:drip:due`;
+  }
+  /** Sorted set: send batches claimed but not yet completed, scored by claim time. */
+  get claimedBatches(): string {
+    return `${this.prefix}:drip:claimed`;
+  }
+  /** Hash: one claimed send batch (sequence, step, members, frozen plan). */
+  batch(id: string): string {
+    return `${this.prefix}:drip:batch:${id}`;
+  }
+  /** Counter for batch ids. */
+  get batchCounter(): string {
+    return `${this.prefix}:drip:batchseq`;
+  }
+  /** Hash: delivery event counts for one sequence step (delivered, opened, clicked ...). */
+  stepStats(sequence: string, step: string): string {
+    return `${this.prefix}:stats:${sequence}:${step}`;
+  }
+  /** String with TTL: a webhook message id already processed. */
+  webhookSeen(id: string): string {
+    return `${this.prefix}:webhook:seen:${id}`;
   }
   /** Set: digests of erased canonical addresses. */
   get tombstones(): string {

@@ -107,3 +107,23 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
       }),
   };
 }
+
+/**
+ * The Redis `npm start` uses: REDIS_URL when set; else one answering on
+ * 127.0.0.1:6379; else a redis-server we start ourselves with data under
+ * `dataDir` and AOF on, stopped again on exit.
+ */
+export async function resolveRedis(
+  configuredUrl: string | undefined,
+  dataDir: string,
+  log: (msg: string) => void,
+): Promise<{ url: string; embedded: RedisServerHandle | null }> {
+  if (configuredUrl) return { url: configuredUrl, embedded: null };
+  if (await redisAnswers('127.0.0.1', 6379)) {
+    log('REDIS_URL is not set; using the Redis answering on 127.0.0.1:6379');
+    return { url: 'redis://127.0.0.1:6379', embedded: null };
+  }
+  log(`REDIS_URL is not set and nothing answers on 127.0.0.1:6379; starting redis-server (data in ${dataDir}, AOF on)`);
+  const embedded = await startRedisServer({ port: 6379, dataDir, appendOnly: true });
+  return { url: embedded.url, embedded };
+}

@@ -21,7 +21,7 @@ export interface ConfirmationSender {
 }
 
 /** Which drip sequence a newly confirmed subscriber enters, and when its first step is due. */
-export type Enrolment = (subscriber: Subscriber, now: number) => { sequence: string; dueAt: number } | null;
+export type Enrolment = (subscriber: Subscriber, now: number) => { sequence: string; step: string; dueAt: number } | null;
 
 export type Failure = {
   ok: false;

@@ -45,7 +45,7 @@ export interface SubscriberExport {
   exportedAt: string;
   subscriber: Subscriber;
   consentLedger: LedgerEntry[];
-  sends: unknown[];
+  sends: Record<string, unknown>[];
 }
 
 export interface StoreOptions {
@@ -130,6 +130,19 @@ export class SubscriberStore {
     return hash.id ? toSubscriber(hash) : null;
   }
 
+  /** Many at once, in one round trip; null where a subscriber no longer exists. */
+  async getMany(ids: readonly string[]): Promise<(Subscriber | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.subscriber(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, hash]) => {
+      if (err) throw err;
+      const h = hash as Record<string, string>;
+      return h.id ? toSubscriber(h) : null;
+    });
+  }
+
   async findByCanonical(canonical: string): Promise<Subscriber | null> {
     const id = await this.redis.hget(this.keys.canonicalIndex, canonical);
     return id ? this.get(id) : null;
@@ -142,11 +155,11 @@ export class SubscriberStore {
   async confirm(
     id: string,
     meta: RequestMeta,
-    firstStep: { sequence: string; dueAt: number } | null,
+    firstStep: { sequence: string; step: string; dueAt: number } | null,
   ): Promise<TransitionResult> {
     const at = this.now();
     const fields: Record<string, string> = { status: 'active', confirmedAt: String(at) };
-    if (firstStep) Object.assign(fields, { sequence: firstStep.sequence, step: '0' });
+    if (firstStep) Object.assign(fields, { sequence: firstStep.sequence, step: firstStep.step });
     return this.transition(
       id,
       'pending',
@@ -233,13 +246,15 @@ export class SubscriberStore {
     if (!subscriber) return null;
     const [ledger, sends] = await Promise.all([
       this.ledger(id),
-      this.redis.lrange(this.keys.sends(id), 0, -1),
+      this.redis.hgetall(this.keys.sends(id)),
     ]);
     return {
       exportedAt: new Date(this.now()).toISOString(),
       subscriber,
       consentLedger: ledger,
-      sends: sends.map((s) => JSON.parse(s) as unknown),
+      sends: Object.entries(sends)
+        .map(([step, record]): Record<string, unknown> => ({ step, ...(JSON.parse(record) as Record<string, unknown>) }))
+        .sort((a, b) => String(a.at ?? '').localeCompare(String(b.at ?? ''))),
     };
   }
 
@@ -316,7 +331,7 @@ export function toSubscriber(hash: Record<string, string>): Subscriber {
     confirmationSentAt: num(hash.confirmationSentAt),
     pausedUntil: num(hash.pausedUntil),
     sequence: hash.sequence || null,
-    step: num(hash.step) ?? 0,
+    step: hash.step || null,
     lastSentAt: num(hash.lastSentAt),
   };
 }

@@ -23,8 +23,8 @@ export interface Subscriber {
   confirmedAt: number | null;
   confirmationSentAt: number | null;
   pausedUntil: number | null;
-  /** The drip sequence the subscriber is in, and the index of their next step. */
+  /** The drip sequence the subscriber is in, and the id of their next step. */
   sequence: string | null;
-  step: number;
+  step: string | null;
   lastSentAt: number | null;
 }

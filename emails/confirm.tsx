@@ -1,0 +1,49 @@
+// Double opt-in: transactional, sent on signup, no marketing content.
+import { Layout } from './_components/layout';
+import { ActionButton, Greeting, Paragraph, SignOff, Title } from './_components/parts';
+import { previewBase, previewConfirmUrl } from './_components/preview-data';
+import type { BaseEmailProps } from '../src/render/types';
+
+export const subject = 'Please confirm your email address';
+export const preheader = 'One click to confirm. If you did not sign up, ignore this email and nothing will happen.';
+export const reason = 'this address was entered in the signup form on our website.';
+
+export interface ConfirmEmailProps extends BaseEmailProps {
+  /** The recipient's personal, expiring confirmation link. */
+  confirmUrl: string;
+}
+
+export default function ConfirmEmail({ firstName, brand, unsubscribeUrl, preferencesUrl, confirmUrl }: ConfirmEmailProps) {
+  return (
+    <Layout
+      subject={subject}
+      preheader={preheader}
+      brand={brand}
+      reason={reason}
+      unsubscribeUrl={unsubscribeUrl}
+      preferencesUrl={preferencesUrl}
+    >
+      <Title>Confirm your email address</Title>
+      <Greeting firstName={firstName} />
+      <Paragraph>
+        Thank you for signing up to hear from {brand.clinicName}. Before we send you anything else, please confirm
+        that this email address is yours.
+      </Paragraph>
+      <ActionButton href={confirmUrl}>Confirm my email address</ActionButton>
+      <Paragraph>
+        For your security, this link expires after a short time. If it has stopped working, you can sign up again on
+        our website to get a new one.
+      </Paragraph>
+      <Paragraph>
+        Did not sign up? Then you can simply ignore this email. Nothing will happen: you will not be added to our
+        list and we will not write to you again.
+      </Paragraph>
+      <SignOff clinicName={brand.clinicName} />
+    </Layout>
+  );
+}
+
+ConfirmEmail.PreviewProps = {
+  ...previewBase,
+  confirmUrl: previewConfirmUrl,
+} satisfies ConfirmEmailProps;

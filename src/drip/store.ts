@@ -1,0 +1,155 @@
+// The drip state in Redis: the due index, claimed batches and their
+// completion. Each multi-key change is one Lua script (see scripts/).
+import { readFileSync } from 'node:fs';
+import type { Redis, Result } from 'ioredis';
+import type { Keys } from '../redis/keys';
+
+const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    dripClaim(...args: (string | number)[]): Result<string[], Context>;
+    dripReschedule(...args: (string | number)[]): Result<number, Context>;
+    dripFreeze(...args: (string | number)[]): Result<string | null, Context>;
+    dripComplete(...args: (string | number)[]): Result<number, Context>;
+  }
+}
+
+export interface DueEntry {
+  subscriberId: string;
+  /** The score exactly as read; claims compare against it. */
+  score: number;
+}
+
+export interface BatchRecord {
+  id: string;
+  sequence: string;
+  step: string;
+  members: string[];
+  createdAt: number;
+  plan: BatchPlan | null;
+}
+
+/** Who a batch sends to, with what it needs to render, frozen on its first attempt. */
+export interface PlannedRecipient {
+  id: string;
+  email: string;
+  canonical: string;
+  firstName: string | null;
+  timeZone: string | null;
+}
+
+/** What a batch does for each member, fixed on its first attempt. */
+export interface BatchPlan {
+  recipients: PlannedRecipient[];
+  skip: { id: string; why: string }[];
+  requeue: { id: string; at: number; why: string }[];
+}
+
+export interface MemberResult {
+  id: string;
+  outcome: 'sent' | 'failed' | 'skipped' | 'requeue';
+  ledgerField: string;
+  ledgerValue: string;
+  /** The step id to move to; "" when the sequence is finished. */
+  nextStep: string;
+  nextDue: number | false;
+}
+
+export class DripStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    redis.defineCommand('dripClaim', { numberOfKeys: 3, lua: script('claim') });
+    redis.defineCommand('dripReschedule', { numberOfKeys: 1, lua: script('reschedule') });
+    redis.defineCommand('dripFreeze', { numberOfKeys: 1, lua: script('freeze') });
+    redis.defineCommand('dripComplete', { numberOfKeys: 3, lua: script('complete') });
+  }
+
+  /** Due subscribers, oldest first. O(log n + limit): an idle tick never scans. */
+  async due(now: number, limit: number): Promise<DueEntry[]> {
+    const flat = await this.redis.zrangebyscore(this.keys.due, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit);
+    const out: DueEntry[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ subscriberId: flat[i]!, score: Number(flat[i + 1]) });
+    return out;
+  }
+
+  async dueCount(): Promise<number> {
+    return this.redis.zcard(this.keys.due);
+  }
+
+  async nextBatchId(sequence: string, step: string): Promise<string> {
+    const n = await this.redis.incr(this.keys.batchCounter);
+    // BullMQ job ids may not contain ":" nor be all digits.
+    return `b${n}-${sequence}-${step}`;
+  }
+
+  async claim(batchId: string, now: number, sequence: string, step: string, members: DueEntry[]): Promise<string[]> {
+    return this.redis.dripClaim(
+      this.keys.due,
+      this.keys.claimedBatches,
+      this.keys.batch(batchId),
+      batchId,
+      now,
+      sequence,
+      step,
+      JSON.stringify(members.map((m) => [m.subscriberId, m.score])),
+    );
+  }
+
+  /** newScore null removes the entry. Only entries whose score is unchanged move. */
+  async reschedule(changes: { entry: DueEntry; newScore: number | null }[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    return this.redis.dripReschedule(
+      this.keys.due,
+      JSON.stringify(changes.map((c) => [c.entry.subscriberId, c.entry.score, c.newScore ?? false])),
+    );
+  }
+
+  async loadBatch(id: string): Promise<BatchRecord | null> {
+    const hash = await this.redis.hgetall(this.keys.batch(id));
+    if (!hash.members) return null;
+    return {
+      id,
+      sequence: hash.sequence ?? '',
+      step: hash.step ?? '',
+      members: JSON.parse(hash.members) as string[],
+      createdAt: Number(hash.createdAt),
+      plan: hash.plan ? (JSON.parse(hash.plan) as BatchPlan) : null,
+    };
+  }
+
+  /** Stores the plan unless one exists; returns the one in force (null: batch already complete). */
+  async freeze(id: string, plan: BatchPlan): Promise<BatchPlan | null> {
+    const stored = await this.redis.dripFreeze(this.keys.batch(id), JSON.stringify(plan));
+    return stored ? (JSON.parse(stored) as BatchPlan) : null;
+  }
+
+  async complete(id: string, now: number, results: MemberResult[]): Promise<boolean> {
+    const done = await this.redis.dripComplete(
+      this.keys.due,
+      this.keys.claimedBatches,
+      this.keys.batch(id),
+      id,
+      this.keys.prefix,
+      now,
+      JSON.stringify(results),
+    );
+    return done === 1;
+  }
+
+  /** Claimed batches older than `olderThan`: candidates for the sweep. */
+  async staleClaims(olderThan: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.claimedBatches, '-inf', olderThan, 'LIMIT', 0, limit);
+  }
+
+  /** Drops a claim whose batch record is gone (completed between our reads). */
+  async forgetClaim(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.claimedBatches, id);
+  }
+
+  async sendLedger(subscriberId: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.sends(subscriberId));
+  }
+}

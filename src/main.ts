@@ -1,0 +1,45 @@
+// `npm start`: the web server and the workers in one process, for a small clinic.
+// `npm run web` (--web): the web server alone, with workers run separately.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './observability/logger';
+import { compose } from './runtime/compose';
+import { resolveRedis } from './runtime/redis-server';
+import { onShutdown } from './runtime/shutdown';
+import { startWeb } from './runtime/web';
+import { startWorkers } from './runtime/workers';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
+  const core = compose(config, { redisUrl: redis.url, logger });
+  const { values } = parseArgs({ options: { web: { type: 'boolean', default: false } } });
+  const workers = values.web ? null : await startWorkers(core, { scheduler: true, sender: true });
+  const web = await startWeb(core);
+  logger.info(
+    { url: config.publicUrl, transport: core.transport.name, outbox: core.transport.name === 'outbox' ? config.outboxDir : undefined },
+    `Meridian is running: open ${config.publicUrl}`,
+  );
+  onShutdown(logger, async () => {
+    await web.close();
+    await workers?.close();
+    await core.close();
+    await redis.embedded?.stop();
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

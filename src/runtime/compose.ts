@@ -1,0 +1,107 @@
+// The composition root: builds every long-lived object from a Config. The web
+// server, the workers and the tests all start from here, so they share one
+// wiring and differ only in which parts they run.
+import { createHmac } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { OutboxTransport } from '../delivery/outbox';
+import { ResendTransport } from '../delivery/resend';
+import { TransactionalMailer } from '../delivery/transactional';
+import type { Transport } from '../delivery/transport';
+import { Metrics } from '../observability/metrics';
+import { connectRedis } from '../redis/connection';
+import { Keys } from '../redis/keys';
+import type { RenderContext } from '../render/types';
+import { Links, TokenSigner } from '../security/tokens';
+import { enrolFirstSequence } from '../sequences/enrolment';
+import { SubscriptionService, type ConfirmationSender } from '../subscribers/service';
+import { DEFAULT_SIGNUP_LIMITS, SignupLimiter, type SignupLimitOptions } from '../subscribers/signup-limits';
+import { SubscriberStore } from '../subscribers/store';
+
+export interface Core {
+  config: Config;
+  logger: Logger;
+  redisUrl: string;
+  redis: Redis;
+  keys: Keys;
+  metrics: Metrics;
+  signer: TokenSigner;
+  links: Links;
+  store: SubscriberStore;
+  transport: Transport;
+  renderContext: RenderContext;
+  service: SubscriptionService;
+  close(): Promise<void>;
+}
+
+export interface ComposeOptions {
+  redisUrl: string;
+  logger: Logger;
+  signupLimits?: SignupLimitOptions;
+  clock?: () => number;
+  /** Tests swap the transport or the confirmation sender; production never does. */
+  transport?: Transport;
+  confirmations?: ConfirmationSender;
+  metrics?: Metrics;
+}
+
+export function createTransport(config: Config): Transport {
+  return config.resend.apiKey
+    ? new ResendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl })
+    : new OutboxTransport(config.outboxDir);
+}
+
+export function compose(config: Config, options: ComposeOptions): Core {
+  const { logger } = options;
+  const redis = connectRedis(options.redisUrl, logger);
+  const keys = new Keys(config.redisPrefix);
+  const metrics = options.metrics ?? new Metrics();
+  const signer = new TokenSigner(config.appSecret);
+  const links = new Links(config.publicUrl, signer, config.confirmTokenTtlMs);
+  const store = new SubscriberStore(redis, keys, {
+    tombstoneKey: createHmac('sha256', config.appSecret).update('meridian/tombstones/v1').digest('hex'),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const transport = options.transport ?? createTransport(config);
+  const renderContext: RenderContext = {
+    brand: {
+      clinicName: config.clinic.name,
+      postalAddress: config.clinic.postalAddress,
+      bookingUrl: config.clinic.bookingUrl,
+      publicUrl: config.publicUrl,
+    },
+    links,
+  };
+  const confirmations =
+    options.confirmations ??
+    new TransactionalMailer({ transport, context: renderContext, links, from: config.emailFrom, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
+  const service = new SubscriptionService({
+    store,
+    limiter: new SignupLimiter(redis, keys.rateLimit, options.signupLimits ?? DEFAULT_SIGNUP_LIMITS),
+    signer,
+    confirmations,
+    enrol: enrolFirstSequence,
+    consentTextVersion: config.consentTextVersion,
+    clinicName: config.clinic.name,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    config,
+    logger,
+    redisUrl: options.redisUrl,
+    redis,
+    keys,
+    metrics,
+    signer,
+    links,
+    store,
+    transport,
+    renderContext,
+    service,
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

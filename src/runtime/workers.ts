@@ -1,0 +1,174 @@
+// BullMQ wiring: queues, the recurring scheduler tick, the send worker and
+// how provider errors become BullMQ behaviour. The processors themselves are
+// plain functions in src/drip/.
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  IdempotencyMismatchError,
+  PermanentBatchError,
+  QuotaExceededError,
+  RateLimitedError,
+  TransportError,
+} from '../delivery/errors';
+import { processSendBatch, type SendDeps } from '../drip/sender';
+import { ruleFromConfig, runTick, type TickDeps } from '../drip/scheduler';
+import { DripStore } from '../drip/store';
+import { connectRedis } from '../redis/connection';
+import type { Core } from './compose';
+
+// Queue names may not contain ":" (BullMQ uses it in its own keys).
+export const SCHEDULER_QUEUE = 'scheduler';
+export const SEND_QUEUE = 'send';
+
+export const SEND_JOB_OPTIONS: JobsOptions = {
+  // Transient provider failures (5xx, dropped connections) retry with
+  // exponential backoff and jitter: 2 s, 4 s, 8 s ... capped by attempts.
+  attempts: 15,
+  backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+  // Bounded history: enough to debug a day, never unbounded growth.
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+};
+
+export interface WorkerSet {
+  sendQueue: Queue;
+  schedulerQueue: Queue;
+  close(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** Run the recurring scheduler tick (claims what is due). */
+  scheduler: boolean;
+  /** Run the send worker (renders and delivers batches). */
+  sender: boolean;
+}
+
+export async function startWorkers(core: Core, options: WorkerOptions): Promise<WorkerSet> {
+  const { config, logger } = core;
+  const prefix = config.redisPrefix;
+  const connections: Redis[] = [];
+  const connection = () => {
+    const c = connectRedis(core.redisUrl, logger);
+    connections.push(c);
+    return c;
+  };
+  const drip = new DripStore(core.redis, core.keys);
+  const rule = ruleFromConfig(config);
+  const sendQueue = new Queue(SEND_QUEUE, { connection: connection(), prefix, defaultJobOptions: SEND_JOB_OPTIONS });
+  const schedulerQueue = new Queue(SCHEDULER_QUEUE, { connection: connection(), prefix });
+  const workers: Worker[] = [];
+
+  if (options.scheduler) {
+    const tickDeps: TickDeps = {
+      drip,
+      subscribers: core.store,
+      rule,
+      logger,
+      enqueue: async (batchId) => {
+        await sendQueue.add('send', { batchId }, { jobId: batchId });
+      },
+      jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
+    };
+    await schedulerQueue.upsertJobScheduler(
+      'drip-tick',
+      { every: config.schedulerTickMs },
+      { name: 'tick', opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+    );
+    const tickWorker = new Worker(
+      SCHEDULER_QUEUE,
+      async () => {
+        const result = await runTick(tickDeps, Date.now());
+        core.metrics.dueSubscribers.set(await drip.dueCount());
+        return result;
+      },
+      { connection: connection(), prefix, concurrency: 1 },
+    );
+    tickWorker.on('failed', (_job, err) => logger.error({ err }, 'scheduler tick failed'));
+    workers.push(tickWorker);
+  }
+
+  if (options.sender) {
+    const sendDeps: SendDeps = {
+      drip,
+      subscribers: core.store,
+      transport: core.transport,
+      renderContext: core.renderContext,
+      from: config.emailFrom,
+      rule,
+      logger,
+      metrics: core.metrics,
+    };
+    // RESEND_RATE_LIMIT requests per second, enforced by BullMQ for the whole
+    // queue, so every worker process on every machine shares one budget.
+    const perSecond = config.resend.rateLimitPerSecond;
+    const limiter = perSecond >= 1 ? { max: Math.floor(perSecond), duration: 1000 } : { max: 1, duration: Math.ceil(1000 / perSecond) };
+    let sendWorker: Worker;
+    const processor = async (job: Job<{ batchId: string }>, token?: string) => {
+      try {
+        return await processSendBatch(job.data.batchId, sendDeps, Date.now());
+      } catch (err) {
+        if (err instanceof RateLimitedError) {
+          // No attempt is used up: the whole queue pauses for retry-after.
+          core.metrics.providerThrottled.inc({ kind: 'rate' });
+          logger.warn({ batchId: job.data.batchId, retryAfterMs: err.retryAfterMs }, 'provider rate limit: pausing the send queue');
+          await sendQueue.rateLimit(err.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
+        if (err instanceof QuotaExceededError) {
+          // Park until the quota resets; retrying sooner only burns requests.
+          core.metrics.providerThrottled.inc({ kind: err.quota === 'monthly' ? 'monthly_quota' : 'daily_quota' });
+          core.metrics.quotaParked.set(1);
+          logger.error(
+            { batchId: job.data.batchId, quota: err.quota, resumeAt: err.resumeAt.toISOString() },
+            'ALERT: provider sending quota exhausted; batch parked until the quota resets',
+          );
+          await job.moveToDelayed(err.resumeAt.getTime(), token);
+          throw new DelayedError();
+        }
+        if (err instanceof IdempotencyMismatchError) {
+          logger.fatal({ batchId: job.data.batchId, err }, 'BUG: a retried batch produced a different payload; its send is stopped');
+          throw new UnrecoverableError(err.message);
+        }
+        if (err instanceof PermanentBatchError) {
+          logger.error({ batchId: job.data.batchId, err }, 'provider rejected the whole batch; fix the cause (API key, sender domain), then retry the failed job');
+          throw new UnrecoverableError(err.message);
+        }
+        if (err instanceof TransportError) {
+          logger.warn({ batchId: job.data.batchId, attempt: job.attemptsMade + 1, err: err.message }, 'transient delivery failure; will retry with backoff');
+        }
+        throw err;
+      } finally {
+        core.metrics.quotaParked.set(0);
+      }
+    };
+    sendWorker = new Worker(SEND_QUEUE, processor, {
+      connection: connection(),
+      prefix,
+      concurrency: config.workerConcurrency,
+      limiter,
+      // A batch is one render plus one HTTP call: seconds at most. A lock a
+      // few times longer than that lets a crashed worker's job be taken over
+      // soon, while a slow but live worker keeps it (the lock is renewed
+      // every lockDuration / 2).
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+      // A batch that keeps killing workers is failed after this many stalls.
+      maxStalledCount: 10,
+    });
+    sendWorker.on('failed', (job, err) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.error({ batchId: job.data.batchId, err: err.message }, 'send batch failed for good');
+    });
+    workers.push(sendWorker);
+  }
+
+  return {
+    sendQueue,
+    schedulerQueue,
+    close: async () => {
+      // Worker.close() stops taking jobs and waits for the in-flight ones.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([sendQueue.close(), schedulerQueue.close()]);
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

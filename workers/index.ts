@@ -1,0 +1,45 @@
+// `npm run worker`: the scheduler tick and the send worker, without the web
+// server. Run as many as you like, on as many machines, against one Redis.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../src/config';
+import { createLogger } from '../src/observability/logger';
+import { compose } from '../src/runtime/compose';
+import { onShutdown } from '../src/runtime/shutdown';
+import { startWorkers } from '../src/runtime/workers';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  if (!config.redisUrl) {
+    console.error('REDIS_URL is required for `npm run worker` (workers must share the Redis of the web server). Example: REDIS_URL=redis://127.0.0.1:6379');
+    process.exit(78);
+  }
+  const logger = createLogger(config.logLevel, { role: 'worker' });
+  const core = compose(config, { redisUrl: config.redisUrl, logger });
+  // `--only sender` or `--only scheduler` splits the roles across processes.
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const only = values.only;
+  if (only !== undefined && only !== 'sender' && only !== 'scheduler') {
+    console.error(`--only must be "sender" or "scheduler", not ${JSON.stringify(only)}`);
+    process.exit(64);
+  }
+  const workers = await startWorkers(core, { scheduler: only !== 'sender', sender: only !== 'scheduler' });
+  logger.info({ transport: core.transport.name, roles: only ?? 'scheduler+sender' }, 'workers started');
+  onShutdown(logger, async () => {
+    await workers.close();
+    await core.close();
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
