@@ -5,9 +5,6 @@
 import { existsSync, lstatSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { buildMime } from '../src/delivery/outbox';
-import { renderPreview } from '../src/render/render';
-import { TEMPLATE_IDS } from '../src/render/templates';
 
 const USAGE = `Usage: npm run emails:export [-- <folder>]
 
@@ -70,6 +67,12 @@ async function main(): Promise<void> {
     return;
   }
   const outDir = resolveOutputDir(args);
+  // Loaded only after the arguments are checked, so a usage error answers fast.
+  const [{ buildMime }, { renderPreview }, { TEMPLATE_IDS }] = await Promise.all([
+    import('../src/delivery/outbox'),
+    import('../src/render/render'),
+    import('../src/render/templates'),
+  ]);
   mkdirSync(outDir, { recursive: true });
   const from = process.env.EMAIL_FROM?.trim() || DEFAULT_FROM;
   const written: { file: string; bytes: number }[] = [];

@@ -45,8 +45,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.config.trustProxy,
     // Tokens are long; anything much longer is garbage.
-    maxParamLength: 600,
-    disableRequestLogging: deps.config.env === 'test',
+    routerOptions: { maxParamLength: 600 },
     // JSON with __proto__ keys is an attack, not data.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
