@@ -29,8 +29,8 @@ export default function LastingEffectsEmail({ firstName, brand, unsubscribeUrl, 
 
       <SectionHeading>Days to weeks, not hours</SectionHeading>
       <Paragraph>
-        A painkiller wears off after a while, and then it is time for the next dose. The effects of acupuncture can
-        last for days or weeks, and for some patients even longer.
+        A painkiller wears off after a while, and then it is time for the next dose. After acupuncture, relief may
+        hold for days or weeks, and for some patients even longer.
       </Paragraph>
 
       <SectionHeading>Treating the cause rather than masking symptoms</SectionHeading>

@@ -23,14 +23,14 @@ export default function MechanismsEmail({ firstName, brand, unsubscribeUrl, pref
       <Title>How acupuncture may help sciatica</Title>
       <Greeting firstName={firstName} />
       <Paragraph>
-        For sciatica, a practitioner places the needles at acupuncture points linked to the sciatic nerve and the
-        nerves that branch off it. Four effects are thought to work together.
+        For sciatica, a practitioner chooses acupuncture points that relate to the sciatic nerve and its smaller
+        branches. Four effects are thought to work together.
       </Paragraph>
 
       <SectionHeading>1. Endorphin release</SectionHeading>
       <Paragraph>
         The needles stimulate nerves, and this is thought to prompt the release of endorphins, the body&apos;s own
-        pain-easing chemicals. Endorphins change how the brain and spinal cord process pain signals, which may help
+        pain-easing chemicals. Endorphins act on the brain and spinal cord and change how they handle pain signals, which may help
         relief outlast the session itself.
       </Paragraph>
 

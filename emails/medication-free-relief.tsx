@@ -40,8 +40,8 @@ export default function MedicationFreeReliefEmail({
 
       <SectionHeading>Prescription painkillers</SectionHeading>
       <Paragraph>
-        Stronger painkillers from your doctor can have more serious side effects, and some of them can be habit
-        forming, so there is a risk of dependence.
+        Stronger painkillers from your doctor carry a risk of more serious side effects, and some of them can be
+        habit forming, so dependence is possible.
       </Paragraph>
 
       <SectionHeading>Tolerance</SectionHeading>

@@ -29,7 +29,7 @@ export default function WelcomeEmail({ firstName, brand, unsubscribeUrl, prefere
 
       <SectionHeading>What is sciatica?</SectionHeading>
       <Paragraph>
-        The sciatic nerve is one of the largest nerves in the body. It leaves the lower back and runs down through the
+        Your sciatic nerve is among the biggest nerves you have. It leaves the lower back and runs down through the
         buttock and the back of the leg, with smaller nerves branching off it along the way.
       </Paragraph>
       <Paragraph>
@@ -51,7 +51,7 @@ export default function WelcomeEmail({ firstName, brand, unsubscribeUrl, prefere
       <SectionHeading>How acupuncture works</SectionHeading>
       <Paragraph>
         Acupuncture is a long-standing part of traditional Chinese medicine. A practitioner places very thin needles
-        into the top layer of the skin at chosen points on the body.
+        in the skin&apos;s top layer, at chosen points on the body.
       </Paragraph>
       <Callout title="The traditional view">
         Eastern medicine describes qi as a vital energy that flows through every living thing. In this tradition, pain

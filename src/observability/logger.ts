@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 
-/** Structured JSON logs; pipe through pino-pretty in development if you want colour. */
+/** Structured JSON logs, one object per line, with personal data redacted. */
 export function createLogger(level: string, base: Record<string, string> = {}): Logger {
   return pino({
     level,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 // The copy covers every topic of the clinic's article, in careful language,
 // and in our own words.
 import { existsSync, readFileSync } from 'node:fs';
@@ -6,7 +7,8 @@ import { renderEmail } from '../../src/render/render';
 import { TEMPLATE_IDS, type TemplateId } from '../../src/render/templates';
 import { context, recipient } from '../render/fixtures';
 
-const ARTICLE = process.env.MERIDIAN_ARTICLE ?? '/work/shared/content/acupuncture-for-sciatica.txt';
+// The clinic's article sits in shared/ beside the checkout (as in CI); MERIDIAN_ARTICLE overrides.
+const ARTICLE = process.env.MERIDIAN_ARTICLE ?? resolve('..', 'shared', 'content', 'acupuncture-for-sciatica.txt');
 
 async function text(id: TemplateId): Promise<string> {
   return (await renderEmail(id, recipient(), context)).text;
@@ -17,7 +19,7 @@ const TOPICS: Record<Exclude<TemplateId, 'confirm' | 'newsletter'>, RegExp[]> = 
   welcome: [
     /sciatic nerve/, /lower back/, /\bpain\b/, /tingling/, /numbness/, /pinched nerve/, /inflamed/,
     /week 1/, /week 2/, /week 3/,
-    /very thin needles/, /top layer of the skin/, /\bqi\b/, /Eastern medicine/, /tradition/,
+    /very thin needles/, /skin's top layer/, /\bqi\b/, /Eastern medicine/, /tradition/,
     /not an established scientific finding/,
   ],
   mechanisms: [
