@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
 // The copy covers every topic of the clinic's article, in careful language,
 // and in our own words.
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderEmail } from '../../src/render/render';
 import { TEMPLATE_IDS, type TemplateId } from '../../src/render/templates';

@@ -1,3 +1,4 @@
+import { SIGNUP_PAGE } from '../../content/signup-page';
 import { Layout, type PageBrand } from './layout';
 
 export interface SignupFormValues {
@@ -16,12 +17,9 @@ export interface SignupPageProps {
 export function SignupPage({ brand, consentText, values = {}, error }: SignupPageProps) {
   const invalid = (field: string) => (error?.field === field ? { 'aria-invalid': true, 'aria-describedby': 'form-error' } : {});
   return (
-    <Layout brand={brand} title="Sciatica relief, by email">
-      <h1>Living with sciatica?</h1>
-      <p className="lead">
-        Join our free email series: four short weekly emails on how acupuncture may ease sciatic nerve pain, followed by the
-        clinic’s weekly newsletter. Unsubscribe at any time.
-      </p>
+    <Layout brand={brand} title={SIGNUP_PAGE.title}>
+      <h1>{SIGNUP_PAGE.headline}</h1>
+      <p className="lead">{SIGNUP_PAGE.lead}</p>
       {error ? (
         <p id="form-error" className="notice error" role="alert">
           {error.message}
@@ -48,7 +46,7 @@ export function SignupPage({ brand, consentText, values = {}, error }: SignupPag
           <input id="consent" name="consent" type="checkbox" value="yes" required {...invalid('consent')} />
           <label htmlFor="consent">{consentText}</label>
         </div>
-        <button type="submit">Send me the series</button>
+        <button type="submit">{SIGNUP_PAGE.button}</button>
       </form>
       <p className="small">
         We will email you a link to confirm. We only use your address to send what you ask for, and you can download or delete
