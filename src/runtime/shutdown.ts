@@ -10,6 +10,7 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, deadlineM
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
+      return;
     }
     stopping = true;
     logger.info({ signal, deadlineMs }, 'shutting down: finishing in-flight work');
