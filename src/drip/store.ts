@@ -1,5 +1,6 @@
 // The drip state in Redis: the due index, claimed batches and their
 // completion. Each multi-key change is one Lua script (see scripts/).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 import type { Keys } from '../redis/keys';
@@ -81,8 +82,10 @@ export class DripStore {
 
   async nextBatchId(sequence: string, step: string): Promise<string> {
     const n = await this.redis.incr(this.keys.batchCounter);
-    // BullMQ job ids may not contain ":" nor be all digits.
-    return `b${n}-${sequence}-${step}`;
+    // BullMQ job ids may not contain ":" nor be all digits. The random part
+    // keeps idempotency keys unique across Redis resets and across Meridian
+    // installs sharing one Resend account.
+    return `b${n}-${randomBytes(4).toString('hex')}-${sequence}-${step}`;
   }
 
   async claim(batchId: string, now: number, sequence: string, step: string, members: DueEntry[]): Promise<string[]> {

@@ -190,8 +190,12 @@ export class SubscriptionService {
       return { ok: false, status: 400, message: 'Please choose from the topics listed on the page.', field: 'topics' };
     }
     const topics = [...new Set(list)];
-    const leavesSequence = subscriber.sequence !== null && !this.sequenceStillChosen(subscriber, topics);
-    await this.deps.store.setTopics(subscriber.id, topics, meta, leavesSequence ? 'remove' : 'keep');
+    const chosenBefore = subscriber.sequence !== null && this.sequenceStillChosen(subscriber, subscriber.topics);
+    const chosenNow = subscriber.sequence !== null && this.sequenceStillChosen(subscriber, topics);
+    // Leaving the topic of the current sequence stops it; choosing it again
+    // picks the sequence up where it stopped.
+    const due = chosenBefore && !chosenNow ? 'remove' : !chosenBefore && chosenNow && subscriber.status === 'active' ? this.now() : 'keep';
+    await this.deps.store.setTopics(subscriber.id, topics, meta, due);
     return { topics };
   }
 

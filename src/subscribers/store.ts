@@ -188,7 +188,7 @@ export class SubscriberStore {
     id: string,
     topics: readonly TopicId[],
     meta: RequestMeta,
-    dueAction: 'keep' | 'remove',
+    dueAction: 'keep' | 'remove' | number,
   ): Promise<TransitionResult> {
     const at = this.now();
     return this.transition(
