@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { CONSENT_WORDINGS } from './content/consent';
 import { parseDuration } from './scheduling/duration';
 import { isValidTimeZone } from './subscribers/timezone';
 
@@ -22,6 +23,13 @@ const url = (name: string) =>
   z
     .string()
     .refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), `${name} must be an absolute http(s) URL`);
+
+/** scheme://host[:port], optionally with a trailing "/", nothing more. */
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const u = new URL(value);
+  return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === value.replace(/\/$/, '');
+}
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,7 +58,13 @@ const schema = z.object({
     .string()
     .refine(isValidTimeZone, 'CLINIC_TIMEZONE must be an IANA time zone such as Europe/London')
     .default('Europe/London'),
-  CONSENT_TEXT_VERSION: z.string().regex(/^[A-Za-z0-9._-]{1,20}$/).default('2026-11'),
+  CONSENT_TEXT_VERSION: z
+    .string()
+    .refine(
+      (v) => CONSENT_WORDINGS.some((w) => w.version === v),
+      `CONSENT_TEXT_VERSION must be one of the published wordings: ${CONSENT_WORDINGS.map((w) => w.version).join(', ')} (src/content/consent.ts)`,
+    )
+    .default('2026-11'),
   CONFIRM_TOKEN_TTL: duration('CONFIRM_TOKEN_TTL').prefault('3d'),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
@@ -66,7 +80,9 @@ const schema = z.object({
         .map((s) => s.trim())
         .filter(Boolean),
     )
-    .refine((list) => list.every((o) => o === '*' || URL.canParse(o)), 'CORS_ORIGINS is a comma-separated list of origins such as https://clinic.example'),
+    .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'CORS_ORIGINS is a comma-separated list of origins such as https://clinic.example')
+    // Browsers send Origin without a trailing slash; compare like with like.
+    .transform((list) => list.map((o) => (o === '*' ? o : new URL(o).origin))),
   DRIP_INTERVAL: duration('DRIP_INTERVAL').prefault('7d'),
   SEND_WINDOW_WEEKDAY: z
     .string()
@@ -146,8 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const e = parsed.data;
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  if (e.NODE_ENV === 'production' && !e.PUBLIC_URL) {
-    throw new ConfigError(['PUBLIC_URL is required in production: links in emails must point at your public site.']);
+  if (e.NODE_ENV === 'production') {
+    // Report both at once: fixing one to be told about the other is slow.
+    const missing: string[] = [];
+    if (!e.PUBLIC_URL) missing.push('PUBLIC_URL is required in production: links in emails must point at your public site.');
+    if (!e.APP_SECRET) missing.push('APP_SECRET is required in production (at least 32 characters; try: openssl rand -hex 32).');
+    if (missing.length > 0) throw new ConfigError(missing);
   }
   const appSecret = e.APP_SECRET ?? developmentSecret(e.NODE_ENV, resolve(cwd, e.SECRET_FILE));
   return {

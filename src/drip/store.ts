@@ -16,6 +16,9 @@ declare module 'ioredis' {
   }
 }
 
+/** A subscriber due again while still in a live batch is looked at again after this long. */
+export const HOLD_BACK_MS = 30_000;
+
 export interface DueEntry {
   subscriberId: string;
   /** The score exactly as read; claims compare against it. */
@@ -98,6 +101,8 @@ export class DripStore {
       sequence,
       step,
       JSON.stringify(members.map((m) => [m.subscriberId, m.score])),
+      this.keys.prefix,
+      HOLD_BACK_MS,
     );
   }
 

@@ -100,12 +100,20 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     };
     // RESEND_RATE_LIMIT requests per second, enforced by BullMQ for the whole
     // queue, so every worker process on every machine shares one budget.
+    // BullMQ's limiter is a fixed window that starts with its first job, so
+    // { max: N, duration: 1000 } lets up to 2N - 1 jobs start within one
+    // second across a window edge, which a provider counting over a sliding
+    // second (Resend) answers with 429. One job per 1000/N ms keeps any
+    // sliding second at N.
     const perSecond = config.resend.rateLimitPerSecond;
-    const limiter = perSecond >= 1 ? { max: Math.floor(perSecond), duration: 1000 } : { max: 1, duration: Math.ceil(1000 / perSecond) };
+    const limiter = { max: 1, duration: Math.ceil(1000 / perSecond) };
     let sendWorker: Worker;
     const processor = async (job: Job<{ batchId: string }>, token?: string) => {
       try {
-        return await processSendBatch(job.data.batchId, sendDeps, Date.now());
+        const result = await processSendBatch(job.data.batchId, sendDeps, Date.now());
+        // Cleared only once a batch goes through: the quota is back.
+        core.metrics.quotaParked.set(0);
+        return result;
       } catch (err) {
         if (err instanceof RateLimitedError) {
           // No attempt is used up: the whole queue pauses for retry-after.
@@ -137,8 +145,6 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
           logger.warn({ batchId: job.data.batchId, attempt: job.attemptsMade + 1, err: err.message }, 'transient delivery failure; will retry with backoff');
         }
         throw err;
-      } finally {
-        core.metrics.quotaParked.set(0);
       }
     };
     sendWorker = new Worker(SEND_QUEUE, processor, {
@@ -160,6 +166,20 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     });
     workers.push(sendWorker);
   }
+
+  // Without an 'error' listener BullMQ prints every failed reconnect with
+  // console.error (unstructured, once per attempt while Redis is down). Log
+  // through pino instead, at most once per 10 s per component.
+  const lastWarned = new Map<string, number>();
+  const onError = (component: string) => (err: Error) => {
+    const now = Date.now();
+    if (now - (lastWarned.get(component) ?? 0) < 10_000) return;
+    lastWarned.set(component, now);
+    logger.warn({ component, err: err.message }, 'BullMQ error (Redis unreachable?); retrying');
+  };
+  sendQueue.on('error', onError('send-queue'));
+  schedulerQueue.on('error', onError('scheduler-queue'));
+  for (const w of workers) w.on('error', onError(`${w.name}-worker`));
 
   return {
     sendQueue,

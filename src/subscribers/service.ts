@@ -81,7 +81,11 @@ export class SubscriptionService {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = String(issue.path[0] ?? 'form');
-      const message = issue.code === 'invalid_type' && issue.path.length > 0
+      // A missing field gets the schema's own message ("Please enter your
+      // email address."); only a present value of the wrong type (an array
+      // from a repeated field, an object) gets the generic one.
+      const given = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+      const message = issue.code === 'invalid_type' && issue.path.length > 0 && given !== undefined
         ? `The field "${field}" must be a single text value.`
         : issue.message;
       return { ok: false, status: 400, message, field };
@@ -132,7 +136,6 @@ export class SubscriptionService {
     if (result.outcome === 'send-confirmation') {
       try {
         await this.deps.confirmations.sendConfirmation(result.subscriber);
-        await this.deps.store.confirmationSent(result.subscriber.id, true);
       } catch (err) {
         await this.deps.store.confirmationSent(result.subscriber.id, false);
         this.deps.logger.error({ err, subscriberId: result.subscriber.id }, 'confirmation email could not be sent');
@@ -143,6 +146,11 @@ export class SubscriptionService {
           retryAfterSeconds: 60,
         };
       }
+      // The email is out: failing to note that must not turn into "we could
+      // not send it" (the person would retry and get a second one).
+      await this.deps.store.confirmationSent(result.subscriber.id, true).catch((err: unknown) => {
+        this.deps.logger.error({ err, subscriberId: result.subscriber.id }, 'could not record confirmation-sent');
+      });
     }
     this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form }, 'signup');
     // The same answer for new, pending and confirmed addresses: the form must

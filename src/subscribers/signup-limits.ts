@@ -1,4 +1,5 @@
 // Abuse limits for signups, shared by every web process through Redis.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -16,6 +17,18 @@ export const DEFAULT_SIGNUP_LIMITS: SignupLimitOptions = {
   perAddressPerHour: 6,
   confirmationResendMs: 2 * 60_000,
 };
+
+/**
+ * The per-address counter is keyed by a digest, never the address itself, so
+ * no key name holds personal data; erasure deletes it (store.erase).
+ */
+export function addressLimitKey(rateLimitPrefix: string, canonical: string): string {
+  return `${rateLimitPrefix}:addr:${addressLimitId(canonical)}`;
+}
+
+function addressLimitId(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
 
 export type LimitCheck = { ok: true } | { ok: false; retryAfterSeconds: number; scope: 'ip' | 'address' };
 
@@ -40,7 +53,7 @@ export class SignupLimiter {
   async check(ip: string, canonical: string): Promise<LimitCheck> {
     const ipResult = await this.consume(this.byIp, ip);
     if (ipResult !== null) return { ok: false, retryAfterSeconds: ipResult, scope: 'ip' };
-    const addrResult = await this.consume(this.byAddress, canonical);
+    const addrResult = await this.consume(this.byAddress, addressLimitId(canonical));
     if (addrResult !== null) return { ok: false, retryAfterSeconds: addrResult, scope: 'address' };
     return { ok: true };
   }

@@ -6,6 +6,7 @@ import type { Redis, Result } from 'ioredis';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { addressLimitKey } from './signup-limits';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
 
 const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
@@ -65,7 +66,7 @@ export class SubscriberStore {
     this.now = options.clock ?? Date.now;
     redis.defineCommand('meridianSignup', { numberOfKeys: 3, lua: script('signup') });
     redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: script('transition') });
-    redis.defineCommand('meridianErase', { numberOfKeys: 6, lua: script('erase') });
+    redis.defineCommand('meridianErase', { numberOfKeys: 7, lua: script('erase') });
   }
 
   /**
@@ -269,6 +270,7 @@ export class SubscriberStore {
       this.keys.due,
       this.keys.tombstones,
       this.keys.sends(id),
+      addressLimitKey(this.keys.rateLimit, subscriber.canonical),
       id,
       subscriber.canonical,
       this.tombstone(subscriber.canonical),

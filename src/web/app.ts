@@ -34,6 +34,10 @@ const STATIC: Record<string, { type: string; body: Buffer }> = {
   'tz.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)) },
 };
 
+function tooLarge(): Error & { statusCode: number; code: string } {
+  return Object.assign(new Error('The request is too large.'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+}
+
 export function requestMeta(request: FastifyRequest): RequestMeta {
   const ua = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua : null };
@@ -49,6 +53,13 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     // JSON with __proto__ keys is an attack, not data.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Router-level failures (a malformed %-escape, an over-long token) answer
+    // like every other error: HTML for browsers, JSON for the API.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode === 414 ? 414 : 400;
+      const message = status === 414 ? 'This address is too long to be a valid link.' : 'The request could not be read. Please check what was sent.';
+      return errorPage(request, reply, deps.config, status, message);
+    },
   });
 
   await app.register(helmet, {
@@ -69,7 +80,29 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     crossOriginEmbedderPolicy: false,
     hsts: deps.config.publicUrl.startsWith('https:'),
   });
+  // Only forms and JSON are read; a text/plain body would reach the signup
+  // service as a bare string. Without a parser Fastify answers 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  // @fastify/multipart reads the raw request itself, so Fastify's bodyLimit
+  // does not apply to it: refuse a declared length over the limit at once, and
+  // count the bytes of chunked bodies (memory stays bounded by the multipart
+  // limits below) to refuse them before any handler runs.
+  const oversized = new WeakSet<FastifyRequest>();
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return payload;
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > BODY_LIMIT) throw tooLarge();
+    let seen = 0;
+    request.raw.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > BODY_LIMIT) oversized.add(request);
+    });
+    return payload;
+  });
+  app.addHook('preHandler', async (request) => {
+    if (oversized.has(request)) throw tooLarge();
+  });
   // One-click unsubscribe may arrive as multipart/form-data (RFC 8058 allows both).
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',

@@ -15,6 +15,9 @@ for _, r in ipairs(results) do
   local status = redis.call('HGET', sub, 'status')
   -- Erased meanwhile: nothing of theirs may be written back.
   if status then
+    if redis.call('HGET', sub, 'batch') == ARGV[1] then
+      redis.call('HDEL', sub, 'batch')
+    end
     local receiving = (status == 'active' or status == 'paused')
     if r.outcome == 'sent' or r.outcome == 'failed' then
       redis.call('HSET', ARGV[2] .. ':sends:' .. r.id, r.ledgerField, r.ledgerValue)

@@ -1,0 +1,163 @@
+// 2,000 subscribers through the whole series with the worker as a separate
+// process that is SIGKILLed and restarted at seeded random moments, against a
+// fake Resend that fails 10% of requests with 500, drops 5% of connections
+// after accepting, and answers bursts of 429. Every subscriber must end with
+// every step accepted exactly once (idempotency applied), and the request
+// rate must stay within RESEND_RATE_LIMIT.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app';
+import { seeded, seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
+import { startFakeResend, type FakeResend } from '../support/fake-resend';
+import { testRedisUrl } from '../support/redis';
+import { workerProcess, type WorkerProcess } from '../support/worker-process';
+
+const SUBSCRIBERS = 2000;
+const RATE = 10;
+const KILLS = 4;
+const SEED = 20261125;
+
+describe('exactly once under crashes, faults and rate limits', () => {
+  let fake: FakeResend;
+  let t: TestApp;
+  let worker: WorkerProcess | undefined;
+  const logFile = join(mkdtempSync(join(tmpdir(), 'meridian-exactly-once-')), 'worker.log');
+
+  beforeAll(async () => {
+    fake = await startFakeResend({
+      seed: SEED,
+      faults: { serverError: 0.1, dropAfterAccept: 0.05 },
+      maxLogEntries: 100_000,
+    });
+    t = await createTestApp('exactly', { DRIP_INTERVAL: '2s' });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('every subscriber gets every step exactly once; the rate limit holds', async () => {
+    const started = Date.now();
+    const subs = await seedSubscribers(t.core, SUBSCRIBERS, { label: 'eo', concurrency: 100 });
+    const seededMs = Date.now() - started;
+    expect(await t.core.redis.zcard(t.core.keys.due)).toBe(SUBSCRIBERS);
+
+    worker = workerProcess(
+      {
+        NODE_ENV: 'test',
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: t.config.redisPrefix,
+        APP_SECRET: t.config.appSecret,
+        PUBLIC_URL: t.config.publicUrl,
+        RESEND_API_KEY: fake.apiKey,
+        RESEND_BASE_URL: fake.url,
+        RESEND_RATE_LIMIT: String(RATE),
+        DRIP_INTERVAL: '2s',
+        SCHEDULER_TICK: '200ms',
+        JOB_LOCK_DURATION: '3s',
+        WORKER_CONCURRENCY: '4',
+        LOG_LEVEL: 'info',
+      },
+      logFile,
+    );
+    await worker.start();
+
+    const random = seeded(SEED);
+    const pipelineDone = async () => {
+      const p = t.core.redis.pipeline();
+      for (const s of subs) p.hlen(t.core.keys.sends(s.id));
+      const res = (await p.exec()) ?? [];
+      return res.filter(([, n]) => n === SERIES_STEPS.length).length;
+    };
+
+    let kills = 0;
+    let nextKillAt = Date.now() + 1500 + random() * 4000;
+    let nextBurstAt = Date.now() + 1000 + random() * 3000;
+    let bursts = 0;
+    const deadline = Date.now() + 150_000;
+    let done = 0;
+    for (;;) {
+      done = await pipelineDone();
+      if (done === SUBSCRIBERS) break;
+      if (Date.now() > deadline) throw new Error(`only ${done}/${SUBSCRIBERS} finished the series in time (worker log: ${logFile})`);
+      if (kills < KILLS && Date.now() >= nextKillAt) {
+        await worker.kill();
+        kills += 1;
+        await sleep(200 + random() * 800);
+        await worker.start();
+        nextKillAt = Date.now() + 1500 + random() * 4000;
+      }
+      if (bursts < 6 && Date.now() >= nextBurstAt) {
+        fake.injectRateLimitBurst(2 + Math.floor(random() * 3), 1);
+        bursts += 1;
+        nextBurstAt = Date.now() + 2000 + random() * 3000;
+      }
+      await sleep(100);
+    }
+    // Let anything still in flight (there should be nothing) land before counting.
+    await sleep(2000);
+    await worker.stop();
+    const elapsedMs = Date.now() - started;
+
+    const emails = fake.emails();
+    const requests = fake.requests();
+    const byKey = new Map<string, number>();
+    for (const e of emails) {
+      const step = e.tags.find((tag) => tag.name === 'step')?.value ?? '?';
+      for (const to of e.to) byKey.set(`${to} ${step}`, (byKey.get(`${to} ${step}`) ?? 0) + 1);
+    }
+    const duplicates = [...byKey].filter(([, n]) => n > 1);
+    const missing: string[] = [];
+    for (const s of subs) for (const step of SERIES_STEPS) if (!byKey.has(`${s.email} ${step}`)) missing.push(`${s.email} ${step}`);
+
+    const sendRequests = requests.filter((r) => r.path === '/emails/batch');
+    const maxSliding = fake.maxRequestsPerSecond((r) => r.path === '/emails/batch');
+    const perSecond = new Map<number, number>();
+    for (const r of sendRequests) perSecond.set(Math.floor(r.receivedAt / 1000), (perSecond.get(Math.floor(r.receivedAt / 1000)) ?? 0) + 1);
+    const maxAligned = Math.max(...perSecond.values());
+    const outcomes: Record<string, number> = {};
+    for (const r of sendRequests) outcomes[`${r.status ?? 'none'} ${r.outcome}`] = (outcomes[`${r.status ?? 'none'} ${r.outcome}`] ?? 0) + 1;
+    const figures = {
+      subscribers: SUBSCRIBERS,
+      emailsAccepted: emails.length,
+      requests: sendRequests.length,
+      outcomes,
+      duplicates: duplicates.length,
+      missing: missing.length,
+      kills,
+      workerStarts: worker.starts,
+      rateLimitBursts: bursts,
+      rateLimit: RATE,
+      maxRequestsSliding1s: maxSliding,
+      maxRequestsAligned1s: maxAligned,
+      seedMs: seededMs,
+      elapsedMs,
+    };
+    console.log('exactly-once figures', JSON.stringify(figures));
+
+    expect(duplicates.slice(0, 5)).toEqual([]);
+    expect(missing.slice(0, 5)).toEqual([]);
+    expect(emails).toHaveLength(SUBSCRIBERS * SERIES_STEPS.length);
+    expect(kills).toBe(KILLS);
+    // The store agrees: every ledger has the four steps, nothing is left claimed or due.
+    const sample = await t.core.store.exportData(subs[1234]!.id);
+    expect(sample!.sends.map((s) => s.step)).toEqual(SERIES_STEPS.map((s) => `${SERIES}/${s}`));
+    expect(await t.core.redis.zcard(t.core.keys.claimedBatches)).toBe(0);
+    expect(await t.core.redis.zcard(t.core.keys.due)).toBe(0);
+    // The faults did happen.
+    expect(sendRequests.some((r) => r.outcome === 'dropped_after_accept')).toBe(true);
+    expect(sendRequests.some((r) => r.status === 500)).toBe(true);
+    expect(sendRequests.some((r) => r.status === 429)).toBe(true);
+    // The limiter spaces job STARTS 1000/RATE ms apart (src/runtime/workers.ts),
+    // so no sliding second holds more than RATE starts. The request leaves after
+    // loading and rendering the batch (a few ms to ~100 ms, varying), so request
+    // times jitter against start times: measured sliding maxima are RATE or
+    // RATE + 1 (before the fix, BullMQ's fixed window allowed up to 2 x RATE - 1;
+    // measured 14 for RATE 10). Aligned seconds stay within RATE + 1 as well.
+    expect(maxSliding).toBeLessThanOrEqual(RATE + 1);
+    expect(maxAligned).toBeLessThanOrEqual(RATE + 1);
+  }, 200_000);
+});

@@ -1,0 +1,98 @@
+// Helpers for the drip integration tests (tests/drip/): seeding confirmed
+// subscribers straight through the store, a recording transport, and a
+// bounded polling wait.
+import { DEFAULT_TOPICS } from '../../src/content/topics';
+import type { BatchOptions, OutgoingEmail, SendOutcome, Transport } from '../../src/delivery/transport';
+import type { Core } from '../../src/runtime/compose';
+import { enrolFirstSequence } from '../../src/sequences/enrolment';
+import type { Subscriber } from '../../src/subscribers/types';
+
+export const SERIES = 'sciatica-series';
+export const SERIES_STEPS = ['welcome', 'mechanisms', 'medication-free-relief', 'lasting-effects'] as const;
+
+const META = { ip: '127.0.0.1', userAgent: 'vitest' };
+
+/** Creates `count` confirmed, enrolled subscribers (due at once), `concurrency` at a time. */
+export async function seedSubscribers(core: Core, count: number, opts: { label?: string; concurrency?: number; start?: number } = {}): Promise<Subscriber[]> {
+  const label = opts.label ?? 'p';
+  const out: Subscriber[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      const n = (opts.start ?? 0) + i;
+      const email = `${label}${n}@example.com`;
+      const signed = await core.store.signup(
+        {
+          email,
+          canonical: email,
+          firstName: n % 3 === 0 ? null : `Pat${n}`,
+          timeZone: 'Europe/London',
+          topics: DEFAULT_TOPICS,
+          consentVersion: core.config.consentTextVersion,
+          consentText: 'test consent',
+          form: 'test',
+          meta: META,
+        },
+        0,
+      );
+      const enrolment = enrolFirstSequence({ ...signed.subscriber, status: 'active' }, Date.now());
+      const result = await core.store.confirm(signed.subscriber.id, META, enrolment);
+      if (result !== 'ok') throw new Error(`confirm ${email}: ${result}`);
+      out[i] = (await core.store.get(signed.subscriber.id))!;
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 50 }, worker));
+  return out;
+}
+
+export interface RecordedEmail extends OutgoingEmail {
+  idempotencyKey: string;
+  step: string | undefined;
+}
+
+/** A transport that accepts everything and remembers it (the same key twice is recorded twice). */
+export class RecordingTransport implements Transport {
+  readonly name = 'outbox' as const;
+  readonly maxBatchSize = 100;
+  readonly sent: RecordedEmail[] = [];
+  readonly calls: { key: string; size: number }[] = [];
+  private n = 0;
+
+  async sendBatch(emails: OutgoingEmail[], options: BatchOptions): Promise<SendOutcome[]> {
+    this.calls.push({ key: options.idempotencyKey, size: emails.length });
+    for (const e of emails) {
+      this.sent.push({ ...e, idempotencyKey: options.idempotencyKey, step: e.tags.find((t) => t.name === 'step')?.value });
+    }
+    return emails.map(() => ({ ok: true as const, providerId: `rec-${++this.n}` }));
+  }
+
+  to(address: string): RecordedEmail[] {
+    return this.sent.filter((e) => e.to === address);
+  }
+}
+
+/** Polls `check` until it returns true; throws with `describe()` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string | Promise<string> = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${await describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A tiny seeded PRNG (mulberry32) for reproducible kill timings. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const SECRET = 's'.repeat(40);
+const cwd = () => mkdtempSync(join(tmpdir(), 'meridian-config-'));
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, cwd());
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives defaults in development and anchors paths at cwd', () => {
+    const dir = cwd();
+    const c = loadConfig({ APP_SECRET: SECRET }, dir);
+    expect(c.env).toBe('development');
+    expect(c.port).toBe(3000);
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.redisPrefix).toBe('meridian');
+    expect(c.outboxDir).toBe(join(dir, '.outbox'));
+    expect(c.corsOrigins).toEqual([]);
+    expect(c.confirmTokenTtlMs).toBe(3 * 86_400_000);
+  });
+
+  it('treats empty strings as unset and strips trailing slashes from PUBLIC_URL', () => {
+    const c = loadConfig({ APP_SECRET: SECRET, PORT: '', PUBLIC_URL: 'https://clinic.example//' }, cwd());
+    expect(c.port).toBe(3000);
+    expect(c.publicUrl).toBe('https://clinic.example');
+  });
+
+  it('requires APP_SECRET and PUBLIC_URL in production', () => {
+    expect(problems({ NODE_ENV: 'production', APP_SECRET: SECRET }).join('\n')).toMatch(/PUBLIC_URL is required in production/);
+    expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'https://clinic.example' }).join('\n')).toMatch(/APP_SECRET is required in production/);
+    const both = problems({ NODE_ENV: 'production' }).join('\n');
+    expect(both).toMatch(/PUBLIC_URL/);
+    expect(both).toMatch(/APP_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example' }, cwd()).env).toBe('production');
+  });
+
+  it.each([
+    [{ APP_SECRET: 'short' }, /APP_SECRET must be at least 32 characters/],
+    [{ PORT: 'abc' }, /^PORT: /],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ PUBLIC_URL: 'clinic.example' }, /PUBLIC_URL must be an absolute http\(s\) URL/],
+    [{ PUBLIC_URL: 'javascript:alert(1)' }, /PUBLIC_URL must be an absolute http\(s\) URL/],
+    [{ REDIS_URL: 'http://localhost:6379' }, /REDIS_URL must start with redis:\/\//],
+    [{ REDIS_PREFIX: 'a:b' }, /REDIS_PREFIX may hold letters/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ CLINIC_TIMEZONE: 'Mars/Base' }, /CLINIC_TIMEZONE must be an IANA time zone/],
+    [{ CONFIRM_TOKEN_TTL: 'soon' }, /^CONFIRM_TOKEN_TTL: /],
+    [{ SEND_WINDOW_WEEKDAY: 'someday' }, /SEND_WINDOW_WEEKDAY must be one of monday/],
+    [{ SEND_WINDOW_HOUR: '24' }, /^SEND_WINDOW_HOUR: /],
+    [{ CORS_ORIGINS: 'https://a.example, not an origin' }, /CORS_ORIGINS/],
+    [{ CONSENT_TEXT_VERSION: '1999-01' }, /CONSENT_TEXT_VERSION/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+  ])('rejects %j with a clear message', (env, message) => {
+    const list = problems({ APP_SECRET: SECRET, ...env });
+    expect(list.some((p) => message.test(p)), list.join('\n')).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    const list = problems({ APP_SECRET: 'short', PORT: 'abc', REDIS_PREFIX: 'a:b' });
+    expect(list).toHaveLength(3);
+    expect(() => loadConfig({ PORT: 'abc', APP_SECRET: SECRET }, cwd())).toThrow(/Invalid configuration:\n {2}- PORT/);
+  });
+
+  it('parses CORS_ORIGINS into a list of origins', () => {
+    expect(loadConfig({ APP_SECRET: SECRET, CORS_ORIGINS: ' https://a.example , https://b.example/ ,' }, cwd()).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
+
+  it('keeps a generated development secret in SECRET_FILE across restarts', () => {
+    const dir = cwd();
+    const a = loadConfig({}, dir).appSecret;
+    expect(a.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}, dir).appSecret).toBe(a);
+  });
+});
