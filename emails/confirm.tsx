@@ -13,16 +13,10 @@ export interface ConfirmEmailProps extends BaseEmailProps {
   confirmUrl: string;
 }
 
-export default function ConfirmEmail({ firstName, brand, unsubscribeUrl, preferencesUrl, confirmUrl }: ConfirmEmailProps) {
+export default function ConfirmEmail(props: ConfirmEmailProps) {
+  const { firstName, brand, confirmUrl } = props;
   return (
-    <Layout
-      subject={subject}
-      preheader={preheader}
-      brand={brand}
-      reason={reason}
-      unsubscribeUrl={unsubscribeUrl}
-      preferencesUrl={preferencesUrl}
-    >
+    <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
       <Title>Confirm your email address</Title>
       <Greeting firstName={firstName} />
       <Paragraph>

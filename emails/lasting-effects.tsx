@@ -10,16 +10,10 @@ export const reason = 'you subscribed to our sciatica email series.';
 
 export type LastingEffectsEmailProps = BaseEmailProps;
 
-export default function LastingEffectsEmail({ firstName, brand, unsubscribeUrl, preferencesUrl }: LastingEffectsEmailProps) {
+export default function LastingEffectsEmail(props: LastingEffectsEmailProps) {
+  const { firstName, brand } = props;
   return (
-    <Layout
-      subject={subject}
-      preheader={preheader}
-      brand={brand}
-      reason={reason}
-      unsubscribeUrl={unsubscribeUrl}
-      preferencesUrl={preferencesUrl}
-    >
+    <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
       <Title>Relief that may last</Title>
       <Greeting firstName={firstName} />
       <Paragraph>

@@ -10,16 +10,10 @@ export const reason = 'you subscribed to our sciatica email series.';
 
 export type MechanismsEmailProps = BaseEmailProps;
 
-export default function MechanismsEmail({ firstName, brand, unsubscribeUrl, preferencesUrl }: MechanismsEmailProps) {
+export default function MechanismsEmail(props: MechanismsEmailProps) {
+  const { firstName, brand } = props;
   return (
-    <Layout
-      subject={subject}
-      preheader={preheader}
-      brand={brand}
-      reason={reason}
-      unsubscribeUrl={unsubscribeUrl}
-      preferencesUrl={preferencesUrl}
-    >
+    <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
       <Title>How acupuncture may help sciatica</Title>
       <Greeting firstName={firstName} />
       <Paragraph>

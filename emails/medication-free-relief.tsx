@@ -10,21 +10,10 @@ export const reason = 'you subscribed to our sciatica email series.';
 
 export type MedicationFreeReliefEmailProps = BaseEmailProps;
 
-export default function MedicationFreeReliefEmail({
-  firstName,
-  brand,
-  unsubscribeUrl,
-  preferencesUrl,
-}: MedicationFreeReliefEmailProps) {
+export default function MedicationFreeReliefEmail(props: MedicationFreeReliefEmailProps) {
+  const { firstName, brand } = props;
   return (
-    <Layout
-      subject={subject}
-      preheader={preheader}
-      brand={brand}
-      reason={reason}
-      unsubscribeUrl={unsubscribeUrl}
-      preferencesUrl={preferencesUrl}
-    >
+    <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
       <Title>Relief without the side effects</Title>
       <Greeting firstName={firstName} />
       <Paragraph>

@@ -20,16 +20,10 @@ export interface NewsletterEmailProps extends BaseEmailProps {
   issue: NewsletterIssue;
 }
 
-export default function NewsletterEmail({ firstName, brand, unsubscribeUrl, preferencesUrl, issue }: NewsletterEmailProps) {
+export default function NewsletterEmail(props: NewsletterEmailProps) {
+  const { firstName, brand, issue } = props;
   return (
-    <Layout
-      subject={issue.subject ?? subject}
-      preheader={issue.preheader ?? preheader}
-      brand={brand}
-      reason={reason}
-      unsubscribeUrl={unsubscribeUrl}
-      preferencesUrl={preferencesUrl}
-    >
+    <Layout {...props} subject={issue.subject ?? subject} preheader={issue.preheader ?? preheader} reason={reason}>
       <Title>{issue.title}</Title>
       <Greeting firstName={firstName} />
       {paragraphs(issue.intro).map((p, i) => (

@@ -10,16 +10,10 @@ export const reason = 'you subscribed to our sciatica email series and confirmed
 
 export type WelcomeEmailProps = BaseEmailProps;
 
-export default function WelcomeEmail({ firstName, brand, unsubscribeUrl, preferencesUrl }: WelcomeEmailProps) {
+export default function WelcomeEmail(props: WelcomeEmailProps) {
+  const { firstName, brand } = props;
   return (
-    <Layout
-      subject={subject}
-      preheader={preheader}
-      brand={brand}
-      reason={reason}
-      unsubscribeUrl={unsubscribeUrl}
-      preferencesUrl={preferencesUrl}
-    >
+    <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
       <Title>Welcome to the sciatica series</Title>
       <Greeting firstName={firstName} />
       <Paragraph>

@@ -2,7 +2,7 @@
 // `npm run web` (--web): the web server alone, with workers run separately.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { createLogger } from './observability/logger';
 import { compose } from './runtime/compose';
 import { resolveRedis } from './runtime/redis-server';
@@ -11,16 +11,7 @@ import { startWeb } from './runtime/web';
 import { startWorkers } from './runtime/workers';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
   const core = compose(config, { redisUrl: redis.url, logger });

@@ -1,23 +1,14 @@
 // `npm run worker`: the scheduler tick and the send worker, without the web
 // server. Run as many as you like, on as many machines, against one Redis.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfigOrExit } from '../src/config';
 import { createLogger } from '../src/observability/logger';
 import { compose } from '../src/runtime/compose';
 import { onShutdown } from '../src/runtime/shutdown';
 import { startWorkers } from '../src/runtime/workers';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   if (!config.redisUrl) {
     console.error('REDIS_URL is required for `npm run worker` (workers must share the Redis of the web server). Example: REDIS_URL=redis://127.0.0.1:6379');
     process.exit(78);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app';
-import { seeded, seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
+import { seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
+import { seededRandom } from '../support/random';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
 import { testRedisUrl } from '../support/redis';
 import { workerProcess, type WorkerProcess } from '../support/worker-process';
@@ -65,7 +66,7 @@ describe('exactly once under crashes, faults and rate limits', () => {
     );
     await worker.start();
 
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     const pipelineDone = async () => {
       const p = t.core.redis.pipeline();
       for (const s of subs) p.hlen(t.core.keys.sends(s.id));

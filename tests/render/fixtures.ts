@@ -48,17 +48,6 @@ export function recipient(overrides: Partial<Recipient> = {}): Recipient {
   return r;
 }
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same recipients on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every href and src value in the html, entity-decoded the way a browser would. */
 export function urlsIn(html: string): string[] {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createPersonaliser, displayName, escapeHtml, renderEmail } from '../../src/render/render';
 import { TEMPLATE_IDS, type TemplateId } from '../../src/render/templates';
 import type { Recipient } from '../../src/render/types';
-import { context, links, prng, recipient } from './fixtures';
+import { seededRandom } from '../support/random';
+import { context, links, recipient } from './fixtures';
 
 const NONCE = 'zqfixednonce0001';
 /** Exactly what the personaliser uses as placeholders with NONCE (see createPersonaliser). */
@@ -51,7 +52,7 @@ function randomRecipient(rand: () => number, i: number): Recipient {
 
 describe('createPersonaliser', () => {
   it('is byte-identical to a full render for hundreds of random hostile recipients (seeded)', async () => {
-    const rand = prng(20261106);
+    const rand = seededRandom(20261106);
     const perTemplate = 110;
     let compared = 0;
     let fullMs = 0;

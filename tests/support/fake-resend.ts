@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from './random';
 
 export interface FaultRates {
   /** Fraction of requests answered 500 application_error (nothing accepted). */
@@ -163,7 +164,7 @@ export class FakeResend {
     this.faultRates = { serverError: 0, dropBeforeAccept: 0, dropAfterAccept: 0, ...options.faults };
     this.processingDelayMs = options.processingDelayMs ?? 0;
     this.seed = options.seed ?? 1;
-    this.random = mulberry32(this.seed);
+    this.random = seededRandom(this.seed);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) {
@@ -260,7 +261,7 @@ export class FakeResend {
     this.accepted = [];
     this.idempotency.clear();
     this.window = [];
-    this.random = mulberry32(this.seed);
+    this.random = seededRandom(this.seed);
   }
 
   async stop(): Promise<void> {
@@ -609,14 +610,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same fault sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
