@@ -12,7 +12,6 @@ Renders every email template with its preview data into <folder> as
 <template>.html, <template>.txt and <template>.eml.
 <folder> defaults to exports/ and must be inside this project or the system temp folder.`;
 
-const DEFAULT_FROM = 'Meridian Acupuncture Clinic <hello@clinic.example>';
 const SAMPLE_TO = 'Maria Sample <maria@example.com>';
 /** Fixed, so exporting twice gives the same .eml headers. */
 const SAMPLE_DATE = new Date('2026-01-06T09:00:00Z');
@@ -68,13 +67,14 @@ async function main(): Promise<void> {
   }
   const outDir = resolveOutputDir(args);
   // Loaded only after the arguments are checked, so a usage error answers fast.
-  const [{ buildMime }, { renderPreview }, { TEMPLATE_IDS }] = await Promise.all([
+  const [{ loadConfigOrExit }, { buildMime }, { renderPreview }, { TEMPLATE_IDS }] = await Promise.all([
+    import('../src/config'),
     import('../src/delivery/outbox'),
     import('../src/render/render'),
     import('../src/render/templates'),
   ]);
   mkdirSync(outDir, { recursive: true });
-  const from = process.env.EMAIL_FROM?.trim() || DEFAULT_FROM;
+  const from = loadConfigOrExit().emailFrom;
   const written: { file: string; bytes: number }[] = [];
   const write = (name: string, data: string | Buffer) => {
     const file = join(outDir, name);
