@@ -21,11 +21,17 @@ async function parse(raw: Buffer): Promise<Parsed> {
   return {
     subject: email.subject ?? '(no subject)',
     to: (email.to ?? []).map((a) => ('address' in a && a.address ? a.address : a.name)).join(', '),
-    date: email.date ?? '',
+    date: email.date ? formatDate(email.date) : '',
     html: email.html ?? '',
     text: email.text ?? '',
     headers: email.headers.map((h) => ({ key: h.key, value: h.value })),
   };
+}
+
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(d) + ' UTC';
 }
 
 export function registerOutboxRoutes(app: FastifyInstance, config: Config, outbox: OutboxTransport): void {
@@ -45,7 +51,8 @@ export function registerOutboxRoutes(app: FastifyInstance, config: Config, outbo
       <Layout brand={brand} title="Outbox" wide>
         <h1>Outbox</h1>
         <p className="small">
-          Emails written to {config.outboxDir} because no RESEND_API_KEY is set. Newest first. Development only.
+          Emails written to {config.outboxDir} because no RESEND_API_KEY is set. Newest first. Development only.{' '}
+          <a href="/outbox">Refresh</a>
         </p>
         {rows.length === 0 ? (
           <p className="notice info">No emails yet. Sign up on the home page to send one.</p>
