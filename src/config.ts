@@ -50,7 +50,7 @@ const schema = z.object({
     .default('meridian'),
   APP_SECRET: z.string().min(32, 'APP_SECRET must be at least 32 characters (try: openssl rand -hex 32)').optional(),
   SECRET_FILE: z.string().default('.data/app-secret'),
-  EMAIL_FROM: z.string().min(3).default('Meridian Clinic <hello@clinic.example>'),
+  EMAIL_FROM: z.string().min(3).optional(),
   CLINIC_NAME: z.string().min(1).max(80).default('Meridian Acupuncture Clinic'),
   CLINIC_POSTAL_ADDRESS: z.string().min(1).max(200).default('12 Harbour Street, Springfield 01234'),
   CLINIC_BOOKING_URL: url('CLINIC_BOOKING_URL').optional(),
@@ -179,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     appSecret,
-    emailFrom: e.EMAIL_FROM,
+    // The clinic's name as the sender's name unless EMAIL_FROM says otherwise.
+    emailFrom: e.EMAIL_FROM ?? `${e.CLINIC_NAME} <hello@clinic.example>`,
     clinic: {
       name: e.CLINIC_NAME,
       postalAddress: e.CLINIC_POSTAL_ADDRESS,

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { OutboxTransport } from '../delivery/outbox';
+import { PacedTransport, RequestPacer } from '../delivery/pacer';
 import { ResendTransport } from '../delivery/resend';
 import { TransactionalMailer } from '../delivery/transactional';
 import type { Transport } from '../delivery/transport';
@@ -46,10 +47,15 @@ export interface ComposeOptions {
   metrics?: Metrics;
 }
 
-export function createTransport(config: Config): Transport {
-  return config.resend.apiKey
-    ? new ResendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl })
-    : new OutboxTransport(config.outboxDir);
+/**
+ * Resend when a key is set, paced so every process together stays within
+ * RESEND_RATE_LIMIT (confirmations and drip batches share the budget);
+ * otherwise the local outbox.
+ */
+export function createTransport(config: Config, redis: Redis, keys: Keys): Transport {
+  if (!config.resend.apiKey) return new OutboxTransport(config.outboxDir);
+  const resend = new ResendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl });
+  return new PacedTransport(resend, new RequestPacer(redis, keys.scoped('resend', 'pace'), config.resend.rateLimitPerSecond));
 }
 
 export function compose(config: Config, options: ComposeOptions): Core {
@@ -63,7 +69,7 @@ export function compose(config: Config, options: ComposeOptions): Core {
     tombstoneKey: createHmac('sha256', config.appSecret).update('meridian/tombstones/v1').digest('hex'),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const transport = options.transport ?? createTransport(config);
+  const transport = options.transport ?? createTransport(config, redis, keys);
   const renderContext: RenderContext = {
     brand: {
       clinicName: config.clinic.name,
