@@ -14,7 +14,6 @@ export function createWebApp(core: Core): Promise<FastifyInstance> {
   return buildApp({
     config: core.config,
     service: core.service,
-    links: core.links,
     logger: core.logger,
     metrics: core.metrics,
     healthy: async () => (await core.redis.ping()) === 'PONG',

@@ -9,7 +9,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../observability/metrics';
-import type { Links } from '../security/tokens';
 import type { RequestMeta } from '../subscribers/consent-ledger';
 import type { SubscriptionService } from '../subscribers/service';
 import { registerManageRoutes } from './routes/manage';
@@ -21,7 +20,6 @@ export const BODY_LIMIT = 16 * 1024;
 export interface WebDeps {
   config: Config;
   service: SubscriptionService;
-  links: Links;
   logger: Logger;
   metrics: Metrics;
   healthy: () => Promise<boolean>;

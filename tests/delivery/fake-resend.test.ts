@@ -23,12 +23,7 @@ describe('fake Resend', () => {
   beforeAll(async () => {
     fake = await startFakeResend();
   });
-  afterEach(() => {
-    fake.reset();
-    fake.setFaults({ serverError: 0, dropBeforeAccept: 0, dropAfterAccept: 0 });
-    fake.setRateLimit(null);
-    fake.setProcessingDelay(0);
-  });
+  afterEach(() => fake.restoreDefaults());
   afterAll(async () => {
     await fake.stop();
   });

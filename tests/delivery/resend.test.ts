@@ -60,12 +60,7 @@ describe('ResendTransport', () => {
     fake = await startFakeResend();
     transport = new ResendTransport({ apiKey: fake.apiKey, baseUrl: fake.url, clock: () => NOW });
   });
-  afterEach(() => {
-    fake.reset();
-    fake.setFaults({ serverError: 0, dropBeforeAccept: 0, dropAfterAccept: 0 });
-    fake.setRateLimit(null);
-    fake.setProcessingDelay(0);
-  });
+  afterEach(() => fake.restoreDefaults());
   afterAll(async () => {
     await fake.stop();
   });

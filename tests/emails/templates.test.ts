@@ -5,7 +5,7 @@ import { Links, TokenSigner } from '../../src/security/tokens';
 import { renderEmail, renderPreview } from '../../src/render/render';
 import { TEMPLATE_IDS, TEMPLATES, type TemplateId } from '../../src/render/templates';
 import type { RenderContext, RenderedEmail } from '../../src/render/types';
-import { context, links, PUBLIC_URL, recipient, urlsIn } from '../render/fixtures';
+import { context, links, recipient, urlsIn } from '../render/fixtures';
 
 const SIZE_BUDGET = 90 * 1024;
 const LEAKS = /\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]/;

@@ -264,6 +264,14 @@ export class FakeResend {
     this.random = seededRandom(this.seed);
   }
 
+  /** reset(), and back to no faults, no rate limit and no processing delay: a clean slate between tests. */
+  restoreDefaults(): void {
+    this.reset();
+    this.setFaults({ serverError: 0, dropBeforeAccept: 0, dropAfterAccept: 0 });
+    this.setRateLimit(null);
+    this.setProcessingDelay(0);
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
