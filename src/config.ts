@@ -31,6 +31,14 @@ function isOrigin(value: string): boolean {
   return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === value.replace(/\/$/, '');
 }
 
+/** https, or http on the local machine (a production build tried out locally). */
+function isHttpsOrLocal(value: string): boolean {
+  const u = new URL(value);
+  if (u.protocol === 'https:') return true;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -167,6 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const missing: string[] = [];
     if (!e.PUBLIC_URL) missing.push('PUBLIC_URL is required in production: links in emails must point at your public site.');
     if (!e.APP_SECRET) missing.push('APP_SECRET is required in production (at least 32 characters; try: openssl rand -hex 32).');
+    if (e.PUBLIC_URL && !isHttpsOrLocal(e.PUBLIC_URL)) {
+      // Mail providers only honour one-click unsubscribe (RFC 8058) on https links.
+      missing.push(`PUBLIC_URL must start with https:// in production (got ${new URL(e.PUBLIC_URL).origin}); only localhost may use http.`);
+    }
     if (missing.length > 0) throw new ConfigError(missing);
   }
   const appSecret = e.APP_SECRET ?? developmentSecret(e.NODE_ENV, resolve(cwd, e.SECRET_FILE));

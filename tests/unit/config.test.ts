@@ -45,6 +45,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example' }, cwd()).env).toBe('production');
   });
 
+  it('refuses an http PUBLIC_URL in production, except on the local machine', () => {
+    const prod = (url: string) => problems({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: url }).join('\n');
+    expect(prod('http://clinic.example')).toMatch(/PUBLIC_URL must start with https:\/\/ in production \(got http:\/\/clinic\.example\)/);
+    expect(prod('http://localhost.clinic.example')).toMatch(/PUBLIC_URL must start with https/);
+    expect(prod('http://127.0.0.1.nip.io')).toMatch(/PUBLIC_URL must start with https/);
+    for (const local of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000', 'http://app.localhost']) {
+      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: local }, cwd()).publicUrl).toBe(local);
+    }
+    // Outside production, http is fine (development, tests).
+    expect(loadConfig({ APP_SECRET: SECRET, PUBLIC_URL: 'http://clinic.example' }, cwd()).publicUrl).toBe('http://clinic.example');
+  });
+
   it.each([
     [{ APP_SECRET: 'short' }, /APP_SECRET must be at least 32 characters/],
     [{ PORT: 'abc' }, /^PORT: /],
