@@ -8,6 +8,8 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY workers ./workers
 COPY emails ./emails
+# The node user owns its data and outbox folders (the app runs as node, not root).
+RUN mkdir -p /app/.data /app/.outbox && chown node:node /app/.data /app/.outbox
 USER node
 EXPOSE 3000
 CMD ["npm", "run", "web"]

@@ -74,6 +74,7 @@ const schema = z.object({
     )
     .default('2026-11'),
   CONFIRM_TOKEN_TTL: duration('CONFIRM_TOKEN_TTL').prefault('3d'),
+  PENDING_RETENTION: duration('PENDING_RETENTION').prefault('30d'),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
   RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -105,6 +106,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every setting's name, for the test that checks README, .env.example and docker-compose.yml against them. */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
 export type Weekday = (typeof WEEKDAYS)[number];
 
 export interface Config {
@@ -126,6 +130,8 @@ export interface Config {
   };
   consentTextVersion: string;
   confirmTokenTtlMs: number;
+  /** Pending (never confirmed) subscribers are erased this long after their last confirmation email. */
+  pendingRetentionMs: number;
   resend: {
     apiKey: string | undefined;
     baseUrl: string | undefined;
@@ -201,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     consentTextVersion: e.CONSENT_TEXT_VERSION,
     confirmTokenTtlMs: e.CONFIRM_TOKEN_TTL,
+    pendingRetentionMs: e.PENDING_RETENTION,
     resend: {
       apiKey: e.RESEND_API_KEY,
       baseUrl: e.RESEND_BASE_URL,
@@ -238,9 +245,25 @@ function developmentSecret(env: string, file: string): string {
   return secret;
 }
 
-/** For entrypoints: the config, or a clear message and exit code 78 (EX_CONFIG). */
+/**
+ * Reads a .env file into process.env (Node's own parser). Variables already in
+ * the environment win over the file, so a deployment's real settings are never
+ * overridden by a stray file. A missing file is fine.
+ */
+export function loadEnvFile(file = '.env'): boolean {
+  try {
+    process.loadEnvFile(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new ConfigError([`${file} could not be read: ${(err as Error).message}`]);
+  }
+}
+
+/** For entrypoints: loads .env, then the config, or a clear message and exit code 78 (EX_CONFIG). */
 export function loadConfigOrExit(): Config {
   try {
+    loadEnvFile(resolve('.env'));
     return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config';
-import { createLogger } from './observability/logger';
+import { createLogger, prettyLogs } from './observability/logger';
 import { compose } from './runtime/compose';
 import { resolveRedis } from './runtime/redis-server';
 import { onShutdown } from './runtime/shutdown';
@@ -12,7 +12,7 @@ import { startWorkers } from './runtime/workers';
 
 async function main() {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, {}, { pretty: prettyLogs(config.env, process.stdout.isTTY) });
   const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
   const core = compose(config, { redisUrl: redis.url, logger });
   const { values } = parseArgs({ options: { web: { type: 'boolean', default: false } } });

@@ -2,7 +2,7 @@
 // server. Run as many as you like, on as many machines, against one Redis.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config';
-import { createLogger } from '../src/observability/logger';
+import { createLogger, prettyLogs } from '../src/observability/logger';
 import { compose } from '../src/runtime/compose';
 import { onShutdown } from '../src/runtime/shutdown';
 import { startWorkers } from '../src/runtime/workers';
@@ -13,7 +13,7 @@ async function main() {
     console.error('REDIS_URL is required for `npm run worker` (workers must share the Redis of the web server). Example: REDIS_URL=redis://127.0.0.1:6379');
     process.exit(78);
   }
-  const logger = createLogger(config.logLevel, { role: 'worker' });
+  const logger = createLogger(config.logLevel, { role: 'worker' }, { pretty: prettyLogs(config.env, process.stdout.isTTY) });
   const core = compose(config, { redisUrl: config.redisUrl, logger });
   // `--only sender` or `--only scheduler` splits the roles across processes.
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
