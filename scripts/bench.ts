@@ -21,6 +21,9 @@ import { createPersonaliser, renderEmail } from '../src/render/render';
 import type { TemplateId } from '../src/render/templates';
 import type { Recipient, RenderContext } from '../src/render/types';
 import { freePort, startRedisServer, type RedisServerHandle } from '../src/runtime/redis-server';
+import { loadConfig } from '../src/config';
+import { compose } from '../src/runtime/compose';
+import { createWebApp } from '../src/runtime/web';
 import { SEND_JOB_OPTIONS, SEND_QUEUE } from '../src/runtime/workers';
 import { Links, TokenSigner } from '../src/security/tokens';
 import { SubscriberStore } from '../src/subscribers/store';
@@ -344,6 +347,76 @@ async function benchMemory(redis: Redis, url: string): Promise<void> {
   );
 }
 
+// ---------------------------------------------------------------- 4. signup timing
+
+const SIGNUP_N = 50;
+
+/**
+ * Issue 7 §1: the signup answer must not tell a known address from an unknown
+ * one by its timing. Known addresses are a mix of pending, active, paused and
+ * bounced; requests alternate, so machine noise falls on both sides alike.
+ */
+async function benchSignupTiming(url: string): Promise<void> {
+  status('signup answer time, known vs unknown addresses');
+  const outbox = mkdtempSync(join(tmpdir(), 'meridian-bench-outbox-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    APP_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
+    PUBLIC_URL: 'https://clinic.example',
+    REDIS_PREFIX: `benchsignup${randomUUID().slice(0, 8)}`,
+    OUTBOX_DIR: outbox,
+    LOG_LEVEL: 'silent',
+  });
+  const core = compose(config, {
+    redisUrl: url,
+    logger: pino({ level: 'silent' }),
+    signupLimits: { perIpPerHour: 1_000_000, perAddressPerHour: 1_000_000, confirmationResendMs: 3_600_000 },
+  });
+  const app = await createWebApp(core);
+  await app.ready();
+  const meta = { ip: null, userAgent: null };
+  const signup = async (email: string): Promise<number> => {
+    const t0 = performance.now();
+    const res = await app.inject({ method: 'POST', url: '/api/subscribe', payload: { email, consent: true } });
+    const ms = performance.now() - t0;
+    if (res.statusCode !== 202) throw new Error(`signup answered ${res.statusCode}: ${res.body}`);
+    return ms;
+  };
+  try {
+    for (let i = 0; i < SIGNUP_N; i++) {
+      const email = `known${i}@example.com`;
+      await signup(email);
+      const s = (await core.store.findByCanonical(email))!;
+      const kind = i % 4;
+      if (kind >= 1) await core.service.confirm(s, meta);
+      if (kind === 2) await core.store.pause(s.id, Date.now() + 7 * DAY_MS, meta);
+      if (kind === 3) await core.store.suppress(s.id, 'bounced', {});
+    }
+    for (let i = 0; i < 20; i++) await signup(`warmup${i}@example.com`); // JIT, connection pools
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < SIGNUP_N; i++) {
+      unknown.push(await signup(`fresh${i}@example.com`));
+      known.push(await signup(`known${i}@example.com`));
+    }
+    const k = median(known);
+    const u = median(unknown);
+    rows.push({
+      what: `signup answer, known vs unknown address (median of ${SIGNUP_N})`,
+      baseline: fmtMs(u),
+      candidate: fmtMs(k),
+      ratio: k / u,
+      target: '|Δ| ≤ 3 ms',
+      pass: Math.abs(k - u) <= 3,
+    });
+    notes.push(`signup: unknown ${fmtMs(u)}, known (pending/active/paused/bounced) ${fmtMs(k)}; the provider is never called on the request path`);
+  } finally {
+    await app.close();
+    await core.close();
+    rmSync(outbox, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -379,6 +452,7 @@ async function main(): Promise<void> {
 
     await benchMemory(redis, server.url);
     await benchTick(redis);
+    await benchSignupTiming(server.url);
   } finally {
     await cleanup();
   }

@@ -2,13 +2,14 @@
 // server, the workers and the tests all start from here, so they share one
 // wiring and differ only in which parts they run.
 import { createHmac } from 'node:crypto';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { OutboxTransport } from '../delivery/outbox';
 import { PacedTransport, RequestPacer } from '../delivery/pacer';
 import { ResendTransport } from '../delivery/resend';
-import { TransactionalMailer } from '../delivery/transactional';
+import { ConfirmationQueue } from '../delivery/transactional';
 import type { Transport } from '../delivery/transport';
 import { Metrics } from '../observability/metrics';
 import { connectRedis } from '../redis/connection';
@@ -16,9 +17,10 @@ import { Keys } from '../redis/keys';
 import type { RenderContext } from '../render/types';
 import { Links, TokenSigner } from '../security/tokens';
 import { enrolFirstSequence } from '../sequences/enrolment';
-import { SubscriptionService, type ConfirmationSender } from '../subscribers/service';
+import { SubscriptionService } from '../subscribers/service';
 import { DEFAULT_SIGNUP_LIMITS, SignupLimiter, type SignupLimitOptions } from '../subscribers/signup-limits';
 import { SubscriberStore } from '../subscribers/store';
+import { SEND_QUEUE } from './workers';
 
 export interface Core {
   config: Config;
@@ -33,6 +35,8 @@ export interface Core {
   transport: Transport;
   renderContext: RenderContext;
   service: SubscriptionService;
+  /** Producer handle on the `send` queue (confirmations); workers/ consumes it. */
+  sendQueue: Queue;
   close(): Promise<void>;
 }
 
@@ -41,9 +45,8 @@ export interface ComposeOptions {
   logger: Logger;
   signupLimits?: SignupLimitOptions;
   clock?: () => number;
-  /** Tests swap the transport or the confirmation sender; production never does. */
+  /** Tests swap the transport; production never does. */
   transport?: Transport;
-  confirmations?: ConfirmationSender;
   metrics?: Metrics;
 }
 
@@ -79,9 +82,10 @@ export function compose(config: Config, options: ComposeOptions): Core {
     },
     links,
   };
-  const confirmations =
-    options.confirmations ??
-    new TransactionalMailer({ transport, context: renderContext, links, from: config.emailFrom, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
+  // Shares the connection: a producer never blocks, so it needs none of its own.
+  const sendQueue = new Queue(SEND_QUEUE, { connection: redis, prefix: config.redisPrefix });
+  sendQueue.on('error', (err) => logger.warn({ err: err.message }, 'send queue error (Redis unreachable?)'));
+  const confirmations = new ConfirmationQueue(sendQueue);
   const service = new SubscriptionService({
     store,
     limiter: new SignupLimiter(redis, keys.rateLimit, options.signupLimits ?? DEFAULT_SIGNUP_LIMITS),
@@ -106,7 +110,9 @@ export function compose(config: Config, options: ComposeOptions): Core {
     transport,
     renderContext,
     service,
+    sendQueue,
     close: async () => {
+      await sendQueue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
     },
   };

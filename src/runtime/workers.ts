@@ -10,6 +10,8 @@ import {
   RateLimitedError,
   TransportError,
 } from '../delivery/errors';
+import { SEND_PRIORITY } from '../delivery/priority';
+import { CONFIRM_JOB, confirmationGaveUp, processConfirmation, type ConfirmationDeps } from '../delivery/transactional';
 import { processSendBatch, type SendDeps } from '../drip/sender';
 import { ruleFromConfig, runTick, type TickDeps } from '../drip/scheduler';
 import { DripStore } from '../drip/store';
@@ -65,7 +67,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       rule,
       logger,
       enqueue: async (batchId) => {
-        await sendQueue.add('send', { batchId }, { jobId: batchId });
+        await sendQueue.add('send', { batchId }, { jobId: batchId, priority: SEND_PRIORITY.drip });
       },
       jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
     };
@@ -108,8 +110,20 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     const perSecond = config.resend.rateLimitPerSecond;
     const limiter = { max: 1, duration: Math.ceil(1000 / perSecond) };
     let sendWorker: Worker;
-    const processor = async (job: Job<{ batchId: string }>, token?: string) => {
+    const confirmationDeps: ConfirmationDeps = {
+      store: core.store,
+      transport: core.transport,
+      context: core.renderContext,
+      links: core.links,
+      from: config.emailFrom,
+      logger,
+      metrics: core.metrics,
+    };
+    const processor = async (job: Job, token?: string) => {
       try {
+        // Confirmations share this queue, its limiter and the pacer; they
+        // come first by priority (delivery/priority.ts).
+        if (job.name === CONFIRM_JOB) return await processConfirmation(job.data, confirmationDeps);
         const result = await processSendBatch(job.data.batchId, sendDeps, Date.now());
         // Cleared only once a batch goes through: the quota is back.
         core.metrics.quotaParked.set(0);
@@ -118,7 +132,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
         if (err instanceof RateLimitedError) {
           // No attempt is used up: the whole queue pauses for retry-after.
           core.metrics.providerThrottled.inc({ kind: 'rate' });
-          logger.warn({ batchId: job.data.batchId, retryAfterMs: err.retryAfterMs }, 'provider rate limit: pausing the send queue');
+          logger.warn({ ...jobRef(job), retryAfterMs: err.retryAfterMs }, 'provider rate limit: pausing the send queue');
           await sendQueue.rateLimit(err.retryAfterMs);
           throw Worker.RateLimitError();
         }
@@ -127,22 +141,22 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
           core.metrics.providerThrottled.inc({ kind: err.quota === 'monthly' ? 'monthly_quota' : 'daily_quota' });
           core.metrics.quotaParked.set(1);
           logger.error(
-            { batchId: job.data.batchId, quota: err.quota, resumeAt: err.resumeAt.toISOString() },
+            { ...jobRef(job), quota: err.quota, resumeAt: err.resumeAt.toISOString() },
             'ALERT: provider sending quota exhausted; batch parked until the quota resets',
           );
           await job.moveToDelayed(err.resumeAt.getTime(), token);
           throw new DelayedError();
         }
         if (err instanceof IdempotencyMismatchError) {
-          logger.fatal({ batchId: job.data.batchId, err }, 'BUG: a retried batch produced a different payload; its send is stopped');
+          logger.fatal({ ...jobRef(job), err }, 'BUG: a retried batch produced a different payload; its send is stopped');
           throw new UnrecoverableError(err.message);
         }
         if (err instanceof PermanentBatchError) {
-          logger.error({ batchId: job.data.batchId, err }, 'provider rejected the whole batch; fix the cause (API key, sender domain), then retry the failed job');
+          logger.error({ ...jobRef(job), err }, 'provider rejected the whole batch; fix the cause (API key, sender domain), then retry the failed job');
           throw new UnrecoverableError(err.message);
         }
         if (err instanceof TransportError) {
-          logger.warn({ batchId: job.data.batchId, attempt: job.attemptsMade + 1, err: err.message }, 'transient delivery failure; will retry with backoff');
+          logger.warn({ ...jobRef(job), attempt: job.attemptsMade + 1, err: err.message }, 'transient delivery failure; will retry with backoff');
         }
         throw err;
       }
@@ -162,7 +176,14 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       maxStalledCount: 10,
     });
     sendWorker.on('failed', (job, err) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.error({ batchId: job.data.batchId, err: err.message }, 'send batch failed for good');
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
+      if (!final) return;
+      if (job.name === CONFIRM_JOB) {
+        confirmationGaveUp(job.data, confirmationDeps, err).catch((e: unknown) => logger.error({ err: e }, 'could not clear the confirmation throttle'));
+        return;
+      }
+      logger.error({ batchId: job.data.batchId, err: err.message }, 'send batch failed for good');
     });
     workers.push(sendWorker);
   }
@@ -191,4 +212,9 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
+}
+
+/** What a log line about a send job names: the batch, or the subscriber of a confirmation. */
+function jobRef(job: Job): { batchId: string } | { subscriberId: string } {
+  return job.name === CONFIRM_JOB ? { subscriberId: String(job.data.subscriberId) } : { batchId: String(job.data.batchId) };
 }

@@ -15,9 +15,19 @@ import type { Subscriber } from './types';
 
 export const NAME_MAX = 100;
 
-/** Sends the double opt-in email; throws when it could not be handed to the transport. */
-export interface ConfirmationSender {
-  sendConfirmation(subscriber: Subscriber): Promise<void>;
+/**
+ * What a signup asks of the confirmation job. `confirmationAt` is the
+ * subscriber's confirmationSentAt when this signup is the one that should send
+ * a confirmation, else null; the job checks it again against the store.
+ */
+export interface ConfirmationRequest {
+  subscriberId: string;
+  confirmationAt: number | null;
+}
+
+/** Hands a confirmation to the send queue (delivery/transactional.ts); never talks to the provider. */
+export interface ConfirmationRequests {
+  request(request: ConfirmationRequest): Promise<void>;
 }
 
 /** Which drip sequence a newly confirmed subscriber enters, and when its first step is due. */
@@ -53,7 +63,7 @@ export interface ServiceDeps {
   store: SubscriberStore;
   limiter: SignupLimiter;
   signer: TokenSigner;
-  confirmations: ConfirmationSender;
+  confirmations: ConfirmationRequests;
   enrol: Enrolment;
   consentTextVersion: string;
   clinicName: string;
@@ -133,28 +143,16 @@ export class SubscriptionService {
       },
       this.deps.limiter.options.confirmationResendMs,
     );
-    if (result.outcome === 'send-confirmation') {
-      try {
-        await this.deps.confirmations.sendConfirmation(result.subscriber);
-      } catch (err) {
-        await this.deps.store.confirmationSent(result.subscriber.id, false);
-        this.deps.logger.error({ err, subscriberId: result.subscriber.id }, 'confirmation email could not be sent');
-        return {
-          ok: false,
-          status: 503,
-          message: 'We could not send the confirmation email just now. Please try again in a few minutes.',
-          retryAfterSeconds: 60,
-        };
-      }
-      // The email is out: failing to note that must not turn into "we could
-      // not send it" (the person would retry and get a second one).
-      await this.deps.store.confirmationSent(result.subscriber.id, true).catch((err: unknown) => {
-        this.deps.logger.error({ err, subscriberId: result.subscriber.id }, 'could not record confirmation-sent');
-      });
-    }
+    // One job for every outcome, new address or known, so the answer, its
+    // timing and the work behind it are the same; the job decides whether an
+    // email goes out. The provider is never called from here.
+    await this.deps.confirmations.request({
+      subscriberId: result.subscriber.id,
+      confirmationAt: result.outcome === 'send-confirmation' ? result.subscriber.confirmationSentAt : null,
+    });
     this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form }, 'signup');
-    // The same answer for new, pending and confirmed addresses: the form must
-    // not reveal who is subscribed.
+    // The same answer for new, pending, active, paused and suppressed
+    // addresses: the form must not reveal who is subscribed.
     return { ok: true, message: CHECK_INBOX };
   }
 

@@ -32,7 +32,8 @@ describe('exactly once under crashes, faults and rate limits', () => {
       faults: { serverError: 0.1, dropAfterAccept: 0.05 },
       maxLogEntries: 100_000,
     });
-    t = await createTestApp('exactly', { DRIP_INTERVAL: '2s' });
+    // No in-process sender: the worker process under test delivers through the fake.
+    t = await createTestApp('exactly', { DRIP_INTERVAL: '2s' }, { sender: false });
   });
   afterAll(async () => {
     await worker?.stop();

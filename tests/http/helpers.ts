@@ -28,8 +28,9 @@ export interface ParsedMail {
   mail: Email;
 }
 
-/** Every .eml in the outbox, oldest first, parsed. */
-export async function outboxMails(t: Pick<TestApp, 'outboxDir'>): Promise<ParsedMail[]> {
+/** Every .eml in the outbox, oldest first, parsed; first waits for queued confirmation jobs to run. */
+export async function outboxMails(t: Pick<TestApp, 'outboxDir'> & Partial<Pick<TestApp, 'settle'>>): Promise<ParsedMail[]> {
+  await t.settle?.();
   let names: string[] = [];
   try {
     names = readdirSync(t.outboxDir).filter((f) => f.endsWith('.eml') && !f.startsWith('.'));
@@ -45,7 +46,7 @@ export async function outboxMails(t: Pick<TestApp, 'outboxDir'>): Promise<Parsed
   );
 }
 
-export async function mailsTo(t: Pick<TestApp, 'outboxDir'>, address: string): Promise<ParsedMail[]> {
+export async function mailsTo(t: Pick<TestApp, 'outboxDir'> & Partial<Pick<TestApp, 'settle'>>, address: string): Promise<ParsedMail[]> {
   return (await outboxMails(t)).filter((m) => m.mail.to?.some((a) => a.address?.toLowerCase() === address.toLowerCase()));
 }
 

@@ -19,6 +19,7 @@ describe('operator endpoints', () => {
   it('GET /metrics counts signups by outcome in Prometheus format', async () => {
     await t.app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'ops@example.org', consent: 'yes' }) });
     await t.app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'not-an-address', consent: 'yes' }) });
+    await t.settle(); // the confirmation email is sent by a job
     const res = await t.app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);

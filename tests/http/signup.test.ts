@@ -61,6 +61,7 @@ describe('POST /subscribe', () => {
     const page = await t.app.inject({ method: 'GET', url: '/check-inbox' });
     expect(page.body).toContain('Check your inbox');
 
+    await t.settle(); // the confirmation is a job on the send queue
     const s = (await t.core.store.findByCanonical('new@example.com'))!;
     expect(s).toMatchObject({ status: 'pending', firstName: 'Noor', timeZone: 'America/New_York', email: 'new@example.com' });
     const ledger = await t.core.store.ledger(s.id);

@@ -59,6 +59,7 @@ describe('lifecycle and consent ledger', () => {
     const s = (await store.findByCanonical('life@example.com'))!;
     expect(s.status).toBe('pending');
     expect(s.confirmationSentAt).toBeTypeOf('number');
+    await t.settle(); // the confirmation job runs and records confirmation-sent
 
     expect(await service.confirm(s, META)).toBe('confirmed');
     let now = (await store.get(s.id))!;

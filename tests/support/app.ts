@@ -10,6 +10,7 @@ import { OutboxTransport } from '../../src/delivery/outbox';
 import { Metrics } from '../../src/observability/metrics';
 import { compose, type ComposeOptions, type Core } from '../../src/runtime/compose';
 import { createWebApp } from '../../src/runtime/web';
+import { startWorkers, type WorkerSet } from '../../src/runtime/workers';
 import { DEFAULT_SIGNUP_LIMITS } from '../../src/subscribers/signup-limits';
 import { testRedisUrl, uniquePrefix } from './redis';
 
@@ -19,14 +20,28 @@ export interface TestApp {
   config: Config;
   outbox: OutboxTransport;
   outboxDir: string;
+  /** The in-process send worker (confirmation jobs and any batch on the queue), unless `sender: false`. */
+  workers: WorkerSet | null;
+  /** Resolves once the send queue has nothing waiting, running or scheduled for a retry. */
+  settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions extends Partial<Omit<ComposeOptions, 'redisUrl' | 'logger'>> {
+  /**
+   * Run a send worker in process, as `npm start` does (default true), so
+   * signups get their confirmation email. Turn it off when the test runs its
+   * own workers on another transport, or none.
+   */
+  sender?: boolean;
 }
 
 export async function createTestApp(
   label: string,
   env: Record<string, string> = {},
-  options: Partial<Omit<ComposeOptions, 'redisUrl' | 'logger'>> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
+  const { sender = true, ...composeOptions } = options;
   const outboxDir = mkdtempSync(join(tmpdir(), `meridian-outbox-${label}-`));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -35,6 +50,9 @@ export async function createTestApp(
     REDIS_PREFIX: uniquePrefix(label),
     OUTBOX_DIR: outboxDir,
     LOG_LEVEL: 'silent',
+    // BullMQ spaces send-job starts by 1000 / RESEND_RATE_LIMIT ms; at the
+    // default of 2 each signup's confirmation job would wait half a second.
+    RESEND_RATE_LIMIT: '100',
     ...env,
   });
   const outbox = new OutboxTransport(outboxDir);
@@ -44,17 +62,30 @@ export async function createTestApp(
     transport: outbox,
     metrics: new Metrics(false),
     signupLimits: { ...DEFAULT_SIGNUP_LIMITS, perIpPerHour: 1000 },
-    ...options,
+    ...composeOptions,
   });
   const app = await createWebApp(core);
   await app.ready();
+  const workers = sender ? await startWorkers(core, { scheduler: false, sender: true }) : null;
+  const settle = async (timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await core.sendQueue.getJobCounts('waiting', 'active', 'prioritized', 'delayed', 'waiting-children');
+      if (Object.values(counts).every((n) => n === 0)) return;
+      if (Date.now() > deadline) throw new Error(`send queue still busy after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   return {
     core,
     app,
     config,
     outbox,
     outboxDir,
+    workers,
+    settle,
     close: async () => {
+      await workers?.close();
       await app.close();
       await core.close();
     },

@@ -151,6 +151,9 @@ export class FakeResend {
   private window: number[] = [];
   private nextRequestId = 1;
   private nextEmailId = 1;
+  /** While true, requests are held open with no answer: a provider that hangs. */
+  private hanging = false;
+  private held: { entry: RequestLogEntry; req: IncomingMessage }[] = [];
 
   private constructor(options: FakeResendOptions) {
     this.apiKey = options.apiKey ?? 're_test_fake_key';
@@ -208,6 +211,28 @@ export class FakeResend {
     this.processingDelayMs = ms;
   }
 
+  /**
+   * hang(): from now on every request is held open and never answered, as by
+   * a provider that hangs. release(): answer normally again; the held
+   * connections are dropped unanswered (nothing of them was accepted).
+   */
+  hang(): void {
+    this.hanging = true;
+  }
+
+  release(): void {
+    this.hanging = false;
+    for (const { entry, req } of this.held.splice(0)) {
+      entry.outcome = 'dropped_before_accept';
+      req.socket.destroy();
+    }
+  }
+
+  /** Requests being held unanswered right now (see hang()). */
+  heldCount(): number {
+    return this.held.filter(({ req }) => !req.socket.destroyed).length;
+  }
+
   /** Queues one-shot faults, consumed in order by the next requests that pass auth and the rate limit. */
   injectNext(...faults: ScriptedFault[]): void {
     this.script.push(...faults);
@@ -262,6 +287,7 @@ export class FakeResend {
     this.idempotency.clear();
     this.window = [];
     this.random = seededRandom(this.seed);
+    this.release();
   }
 
   /** reset(), and back to no faults, no rate limit and no processing delay: a clean slate between tests. */
@@ -313,6 +339,10 @@ export class FakeResend {
     };
 
     const raw = await readBody(req, this.maxBodyBytes);
+    if (this.hanging) {
+      this.held.push({ entry, req });
+      return;
+    }
     if (raw === null) {
       return reply({ ...error(413, 'validation_error', `The request body exceeds ${this.maxBodyBytes} bytes.`), headers: { connection: 'close' } });
     }
