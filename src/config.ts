@@ -103,6 +103,8 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   SCHEDULER_TICK: duration('SCHEDULER_TICK').prefault('1s'),
   JOB_LOCK_DURATION: duration('JOB_LOCK_DURATION').prefault('30s'),
+  ADMIN_SESSION_TTL: duration('ADMIN_SESSION_TTL').prefault('8h'),
+  ADMIN_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -151,6 +153,12 @@ export interface Config {
   schedulerTickMs: number;
   /** How long a worker holds a send job before others may take it over (stalled-job detection). */
   jobLockMs: number;
+  admin: {
+    /** How long a console session lasts without activity (the cookie's and the Redis record's expiry). */
+    sessionTtlMs: number;
+    /** log2 of scrypt's N for admin password hashes. */
+    passwordCost: number;
+  };
   logLevel: string;
 }
 
@@ -180,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     // Report both at once: fixing one to be told about the other is slow.
     const missing: string[] = [];
     if (!e.PUBLIC_URL) missing.push('PUBLIC_URL is required in production: links in emails must point at your public site.');
+    if (e.ADMIN_PASSWORD_COST < 14) missing.push('ADMIN_PASSWORD_COST below 14 is for tests only; use 14 or more in production (default 15).');
     if (!e.APP_SECRET) missing.push('APP_SECRET is required in production (at least 32 characters; try: openssl rand -hex 32).');
     if (e.PUBLIC_URL && !isHttpsOrLocal(e.PUBLIC_URL)) {
       // Mail providers only honour one-click unsubscribe (RFC 8058) on https links.
@@ -225,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workerConcurrency: e.WORKER_CONCURRENCY,
     schedulerTickMs: e.SCHEDULER_TICK,
     jobLockMs: e.JOB_LOCK_DURATION,
+    admin: { sessionTtlMs: e.ADMIN_SESSION_TTL, passwordCost: e.ADMIN_PASSWORD_COST },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -2,6 +2,7 @@
 // `npm run web` (--web): the web server alone, with workers run separately.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureDevelopmentAdmin } from './admin/bootstrap';
 import { loadConfigOrExit } from './config';
 import { createLogger, prettyLogs } from './observability/logger';
 import { compose } from './runtime/compose';
@@ -15,6 +16,7 @@ async function main() {
   const logger = createLogger(config.logLevel, {}, { pretty: prettyLogs(config.env, process.stdout.isTTY) });
   const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
   const core = compose(config, { redisUrl: redis.url, logger });
+  await ensureDevelopmentAdmin(core);
   const { values } = parseArgs({ options: { web: { type: 'boolean', default: false } } });
   const workers = values.web ? null : await startWorkers(core, { scheduler: true, sender: true });
   const web = await startWeb(core);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerConsole } from '../admin/console';
 import { OutboxTransport } from '../delivery/outbox';
 import { registerOutboxRoutes } from '../web/routes/outbox';
 import { registerWebhookRoutes } from '../web/routes/webhooks';
@@ -19,6 +20,8 @@ export function webPlugins(core: Core): ((app: FastifyInstance) => void | Promis
         logger: core.logger,
       }),
   ];
+  // The marketer's console under /admin (off in production until an account exists).
+  plugins.push((app) => registerConsole(app, core));
   if (core.config.env !== 'production' && core.transport instanceof OutboxTransport) {
     const outbox = core.transport;
     plugins.push((app) => registerOutboxRoutes(app, core.config, outbox));

@@ -14,6 +14,7 @@ import type { SubscriptionService } from '../subscribers/service';
 import { registerManageRoutes } from './routes/manage';
 import { registerSignupRoutes } from './routes/signup';
 import { errorPage, sendPage, wantsJson } from './respond';
+import { recordRoutes } from './route-table';
 
 export const BODY_LIMIT = 16 * 1024;
 
@@ -59,6 +60,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
       return errorPage(request, reply, deps.config, status, message);
     },
   });
+  recordRoutes(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

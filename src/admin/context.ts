@@ -1,0 +1,24 @@
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../runtime/compose';
+import type { AdminAccounts } from './accounts';
+
+/** What every console section gets: the core (config, Redis, stores, service) and the queues. */
+export interface AdminContext {
+  core: Core;
+  accounts: AdminAccounts;
+  queues: { send: Queue; scheduler: Queue };
+}
+
+/**
+ * One console section. `plugin` runs inside the authenticated scope with the
+ * prefix `/admin${path}`: every route it adds needs a session, and every
+ * POST/PUT/PATCH/DELETE a CSRF token (form field `_csrf` or header `x-csrf-token`).
+ */
+export interface AdminSection {
+  /** '' for the overview, else '/name'. */
+  path: string;
+  /** Shown in the navigation. */
+  title: string;
+  plugin: (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
+}
