@@ -14,11 +14,12 @@ export interface ConfirmEmailProps extends BaseEmailProps {
 }
 
 export default function ConfirmEmail(props: ConfirmEmailProps) {
-  const { firstName, brand, confirmUrl } = props;
+  const { brand, confirmUrl } = props;
   return (
     <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
       <Title>Confirm your email address</Title>
-      <Greeting firstName={firstName} />
+      {/* No name here: a greeting in a confirmation proves nothing, and the name is whatever a stranger typed. */}
+      <Greeting firstName={null} />
       <Paragraph>
         Thank you for signing up to hear from {brand.clinicName}. Before we send you anything else, please confirm
         that this email address is yours.

@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives a Config.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { CONSENT_WORDINGS } from './content/consent';
@@ -42,11 +43,24 @@ function isHttpsOrLocal(value: string): boolean {
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  // Unset: 127.0.0.1 outside production (the dev outbox shows every token), 0.0.0.0 in production.
+  HOST: z.string().min(1).optional(),
   TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { message: 'TRUST_PROXY must be true or false' })
+    .string()
     .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+    .transform((value, ctx) => {
+      const parsed = parseTrustProxy(value);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  METRICS_TOKEN: z
+    .string()
+    .min(24, 'METRICS_TOKEN must be at least 24 characters (try: openssl rand -hex 24)')
+    .regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN may hold printable ASCII only (it travels in an Authorization header)')
+    .optional(),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
   REDIS_URL: z
     .string()
@@ -113,12 +127,47 @@ export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
 
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/** false, a number of proxy hops, or the proxies' addresses: never "trust every X-Forwarded-For entry". */
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_HELP =
+  'TRUST_PROXY takes false, the number of reverse proxies in front of Meridian (usually 1), or a comma-separated list of their addresses or CIDR ranges (e.g. 10.0.0.0/8,loopback)';
+
+/** The parsed setting, or a message saying what is wrong with it. */
+export function parseTrustProxy(raw: string): TrustProxy | string {
+  const value = raw.trim().toLowerCase();
+  if (value === 'false' || value === '0') return false;
+  if (value === 'true') {
+    return `TRUST_PROXY=true would take the client IP from the first X-Forwarded-For entry, which the client chooses. ${TRUST_PROXY_HELP}.`;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 10 ? hops : `${TRUST_PROXY_HELP}; ${value} hops is not plausible.`;
+  }
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((entry) => !isProxyAddress(entry));
+  if (list.length === 0 || bad.length > 0) return `${TRUST_PROXY_HELP}; not understood: ${bad.join(', ') || raw}.`;
+  return list;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
-  /** Behind a reverse proxy, take the client IP from X-Forwarded-For (rate limits and the consent ledger need it). */
-  trustProxy: boolean;
+  /** Which X-Forwarded-For hops to believe (rate limits and the consent ledger need the client IP). */
+  trustProxy: TrustProxy;
+  /** Bearer token for GET /metrics; without it only loopback may read metrics (outside tests). */
+  metricsToken: string | undefined;
   publicUrl: string;
   redisUrl: string | undefined;
   redisPrefix: string;
@@ -200,8 +249,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
     publicUrl,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

@@ -108,10 +108,9 @@ export class SubscriptionService {
     }
     const address = checkAddress(input.email);
     if (!address.ok) return { ok: false, status: 400, message: address.message, field: 'email' };
-    const firstName = cleanName(input.firstName);
-    if (firstName === false) {
-      return { ok: false, status: 400, message: `Please keep your first name under ${NAME_MAX} characters, without line breaks.`, field: 'firstName' };
-    }
+    const name = cleanName(input.firstName);
+    if (!name.ok) return { ok: false, status: 400, message: name.message, field: 'firstName' };
+    const firstName = name.name;
     if (!isConsent(input.consent)) {
       return { ok: false, status: 400, message: 'Please tick the box to agree to receive our emails.', field: 'consent' };
     }
@@ -237,13 +236,28 @@ function isConsent(value: unknown): boolean {
   return value === true || value === 'yes' || value === 'on' || value === 'true' || value === '1';
 }
 
-/** null for "no name", false for a name we refuse, else the trimmed name. */
-export function cleanName(value: string | undefined): string | null | false {
-  if (value === undefined) return null;
+export type NameCheck = { ok: true; name: string | null } | { ok: false; message: string };
+
+/**
+ * A first name is shown back to its owner only (pages, drip greetings), but it
+ * is still free text from a stranger: letters, marks, digits, spaces,
+ * apostrophes, hyphens and dots are all a name needs. Anything else (a URL, an
+ * "@", bidi or other invisible format characters, a lone surrogate that no
+ * JSON parser accepts) is refused rather than cleaned, so nothing is stored
+ * that the person did not see.
+ */
+export function cleanName(value: string | undefined): NameCheck {
+  if (value === undefined) return { ok: true, name: null };
+  if (/\p{Cs}/u.test(value)) return { ok: false, message: NAME_CHARACTERS }; // a lone surrogate
   const name = value.normalize('NFC').trim();
-  if (name === '') return null;
-  // Control characters (CR/LF above all) never belong in a name.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return false;
-  if ([...name].length > NAME_MAX) return false;
-  return name;
+  if (name === '') return { ok: true, name: null };
+  if ([...name].length > NAME_MAX) return { ok: false, message: `Please keep your first name under ${NAME_MAX} characters.` };
+  if (!NAME_PATTERN.test(name) || LOOKS_LIKE_A_DOMAIN.test(name)) return { ok: false, message: NAME_CHARACTERS };
+  return { ok: true, name };
 }
+
+const NAME_CHARACTERS = 'Please enter just your first name: letters, spaces, hyphens and apostrophes, no links or symbols.';
+// \p{L} letters, \p{M} combining marks (Devanagari, Vietnamese ...), \p{Nd} digits.
+const NAME_PATTERN = /^[\p{L}\p{M}\p{Nd}' \u2019.-]+$/u;
+// "evil.example" or "bit.ly": a dot between letters with no space after it.
+const LOOKS_LIKE_A_DOMAIN = /[\p{L}\p{Nd}]\.[\p{L}]{2,}/u;

@@ -7,10 +7,13 @@ import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import type { Config, TrustProxy } from '../config';
 import type { Metrics } from '../observability/metrics';
+import { httpLogger } from '../observability/redact';
 import type { RequestMeta } from '../subscribers/consent-ledger';
 import type { SubscriptionService } from '../subscribers/service';
+import { MethodIndex } from './methods';
+import { metricsAccess } from './metrics-access';
 import { registerManageRoutes } from './routes/manage';
 import { registerSignupRoutes } from './routes/signup';
 import { errorPage, sendPage, wantsJson } from './respond';
@@ -18,23 +21,55 @@ import { recordRoutes } from './route-table';
 
 export const BODY_LIMIT = 16 * 1024;
 
+/**
+ * Slow clients (a byte every few seconds) must not hold connections for ever.
+ * A whole request, headers and body, gets `requestMs`; a connection that sends
+ * nothing for `idleMs` is closed; Node checks both every `checkEveryMs`.
+ */
+export interface HttpTimeouts {
+  requestMs: number;
+  idleMs: number;
+  checkEveryMs: number;
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = { requestMs: 15_000, idleMs: 10_000, checkEveryMs: 1_000 };
+
 export interface WebDeps {
   config: Config;
   service: SubscriptionService;
   logger: Logger;
   metrics: Metrics;
   healthy: () => Promise<boolean>;
+  /** Tests shorten these; production uses HTTP_TIMEOUTS. */
+  timeouts?: HttpTimeouts;
   /** Extra routes from other domains (webhooks, the dev outbox), registered after the core ones. */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
 
-const STATIC: Record<string, { type: string; body: Buffer }> = {
-  'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/app.css', import.meta.url)) },
-  'tz.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)) },
-};
+// A Map, not an object literal: /static/constructor must not find Object's.
+const STATIC = new Map<string, { type: string; body: Buffer }>([
+  ['app.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/app.css', import.meta.url)) }],
+  ['tz.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)) }],
+]);
 
 function tooLarge(): Error & { statusCode: number; code: string } {
   return Object.assign(new Error('The request is too large.'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+}
+
+function unreadable(why: string): Error & { statusCode: number; code: string } {
+  return Object.assign(new Error(why), { statusCode: 400, code: 'MERIDIAN_UNREADABLE_BODY' });
+}
+
+/**
+ * Fastify (5.8+) ignores a bare hop count, so a count becomes proxy-addr's
+ * trust function: the socket peer and the next hops-1 addresses are proxies,
+ * the address before them is the client. The entries a client writes itself
+ * come first in X-Forwarded-For and are never reached.
+ */
+export function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
 }
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
@@ -43,10 +78,16 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
 }
 
 export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
+  const timeouts = deps.timeouts ?? HTTP_TIMEOUTS;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Request logs name the route, never the link token in it.
+    loggerInstance: httpLogger(deps.logger) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: deps.config.trustProxy,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    // Headers must arrive within the request timeout too (Node requires headersTimeout <= requestTimeout).
+    http: { headersTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkEveryMs },
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     // Tokens are long; anything much longer is garbage.
     routerOptions: { maxParamLength: 600 },
     // JSON with __proto__ keys is an attack, not data.
@@ -61,6 +102,9 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     },
   });
   recordRoutes(app);
+
+  const methods = new MethodIndex();
+  methods.watch(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -90,7 +134,10 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   // limits below) to refuse them before any handler runs.
   const oversized = new WeakSet<FastifyRequest>();
   app.addHook('preParsing', async (request, _reply, payload) => {
-    if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return payload;
+    const contentType = String(request.headers['content-type'] ?? '').toLowerCase();
+    if (!contentType.startsWith('multipart/')) return payload;
+    // Without a boundary the multipart parser throws a plain Error (a 500).
+    if (!/;\s*boundary=("[^"]+"|[^\s;]+)/.test(contentType)) throw unreadable('multipart body without a boundary');
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > BODY_LIMIT) throw tooLarge();
     let seen = 0;
@@ -126,9 +173,14 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     return errorPage(request, reply, deps.config, finalStatus, finalStatus === 413 ? 'The request is too large.' : message);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    errorPage(request, reply, deps.config, 404, 'There is nothing at this address.'),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = methods.allowed(request.url.split('?')[0]!);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('allow', allowed.join(', '));
+      return errorPage(request, reply, deps.config, 405, `This address does not answer ${request.method}. It answers ${allowed.join(', ')}.`);
+    }
+    return errorPage(request, reply, deps.config, 404, 'There is nothing at this address.');
+  });
 
   await app.register(cors, {
     // Only the JSON API is meant for other origins, and only those in CORS_ORIGINS.
@@ -142,7 +194,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
 
   app.get<{ Params: { name: string } }>('/static/:name', async (request, reply) => {
-    const file = STATIC[request.params.name];
+    const file = STATIC.get(request.params.name);
     if (!file) return errorPage(request, reply, deps.config, 404, 'There is nothing at this address.');
     return reply.type(file.type).header('cache-control', 'public, max-age=3600').send(file.body);
   });
@@ -152,9 +204,18 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     return reply.code(ok ? 200 : 503).send({ ok });
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (request, reply) => {
+    const access = metricsAccess(request, deps.config);
+    if (access !== 'allowed') {
+      reply.header('www-authenticate', 'Bearer realm="metrics"').header('cache-control', 'no-store');
+      return reply.code(401).type('text/plain; charset=utf-8').send(
+        access === 'bad-token'
+          ? 'Unauthorized: the bearer token does not match METRICS_TOKEN.\n'
+          : 'Unauthorized: send Authorization: Bearer <METRICS_TOKEN>, or scrape from this machine.\n',
+      );
+    }
+    return reply.type(deps.metrics.registry.contentType).header('cache-control', 'no-store').send(await deps.metrics.registry.metrics());
+  });
 
   registerSignupRoutes(app, deps);
   registerManageRoutes(app, deps);

@@ -36,10 +36,11 @@ describe('operator endpoints', () => {
     }
   });
 
-  it('refuses writes to read-only endpoints', async () => {
+  it('refuses writes to read-only endpoints with 405 and Allow', async () => {
     for (const url of ['/healthz', '/metrics', '/', '/check-inbox']) {
       const res = await t.app.inject({ method: 'POST', url, headers: { accept: 'application/json', 'content-type': 'application/json' }, payload: '{}' });
-      expect(res.statusCode, url).toBe(404);
+      expect(res.statusCode, url).toBe(405);
+      expect(res.headers.allow, url).toBe('GET, HEAD');
       expect(res.json().error.message).toBeTruthy();
     }
   });

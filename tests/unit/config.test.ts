@@ -65,7 +65,10 @@ describe('loadConfig', () => {
     [{ PUBLIC_URL: 'javascript:alert(1)' }, /PUBLIC_URL must be an absolute http\(s\) URL/],
     [{ REDIS_URL: 'http://localhost:6379' }, /REDIS_URL must start with redis:\/\//],
     [{ REDIS_PREFIX: 'a:b' }, /REDIS_PREFIX may hold letters/],
-    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY takes false, the number of reverse proxies/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY=true would take the client IP from the first X-Forwarded-For entry/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /not understood: 10\.0\.0\.0\/33/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 24 characters/],
     [{ CLINIC_TIMEZONE: 'Mars/Base' }, /CLINIC_TIMEZONE must be an IANA time zone/],
     [{ CONFIRM_TOKEN_TTL: 'soon' }, /^CONFIRM_TOKEN_TTL: /],
     [{ SEND_WINDOW_WEEKDAY: 'someday' }, /SEND_WINDOW_WEEKDAY must be one of monday/],
@@ -82,6 +85,23 @@ describe('loadConfig', () => {
     const list = problems({ APP_SECRET: 'short', PORT: 'abc', REDIS_PREFIX: 'a:b' });
     expect(list).toHaveLength(3);
     expect(() => loadConfig({ PORT: 'abc', APP_SECRET: SECRET }, cwd())).toThrow(/Invalid configuration:\n {2}- PORT/);
+  });
+
+  it('listens on 127.0.0.1 unless HOST is set, and on every interface in production', () => {
+    expect(loadConfig({ APP_SECRET: SECRET }, cwd()).host).toBe('127.0.0.1');
+    expect(loadConfig({ APP_SECRET: SECRET, HOST: '0.0.0.0' }, cwd()).host).toBe('0.0.0.0');
+    expect(loadConfig({ APP_SECRET: SECRET, HOST: '' }, cwd()).host).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example' }, cwd()).host).toBe('0.0.0.0');
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of proxy addresses, never as "trust everything"', () => {
+    const trust = (v: string) => loadConfig({ APP_SECRET: SECRET, TRUST_PROXY: v }, cwd()).trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('0')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.1, 192.168.0.0/16,loopback,::1')).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback', '::1']);
+    expect(loadConfig({ APP_SECRET: SECRET }, cwd()).trustProxy).toBe(false);
   });
 
   it('parses CORS_ORIGINS into a list of origins', () => {

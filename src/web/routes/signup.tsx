@@ -6,8 +6,9 @@ import { MessagePage } from '../pages/message';
 import { SignupPage } from '../pages/signup';
 import { brandOf, errorPage, sendPage } from '../respond';
 
+/** A value shown again in the form after an error: bounded, and without control characters (a NUL in HTML is a parse error). */
 function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value.slice(0, 300) : undefined;
+  return typeof value === 'string' ? value.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, '') : undefined;
 }
 
 export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -55,7 +56,8 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
 
   // The same rules as the form, for sites that post with fetch().
   app.post('/api/subscribe', async (request, reply) => {
-    if (!request.headers['content-type']?.startsWith('application/json')) {
+    // Media types are case-insensitive (RFC 9110 §8.3.1): Application/JSON is JSON.
+    if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
       return errorPage(request, reply, deps.config, 415, 'Send JSON with Content-Type: application/json.');
     }
     const result = await deps.service.signup(request.body, requestMeta(request), 'api');
