@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config';
 import { DEFAULT_SIGNUP_LIMITS } from '../../src/subscribers/signup-limits';
 import { createTestApp, type TestApp } from '../support/app';
 import { testRedisUrl, uniquePrefix } from '../support/redis';
-import { FORM, form, linkIn, mailsTo, pathOf, tokenOf } from './helpers';
+import { FORM, form, pathOf, tokenOf } from './helpers';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,8 +105,8 @@ describe('logs', () => {
     const app = await createWebApp(core);
     try {
       await app.inject({ method: 'POST', url: '/subscribe', headers: FORM, payload: form({ email: 'logged@example.com', consent: 'yes' }) });
-      const [mail] = await mailsTo({ outboxDir }, 'logged@example.com');
-      const confirm = linkIn(mail!, 'confirm');
+      const subscriber = (await core.store.findByCanonical('logged@example.com'))!;
+      const confirm = core.links.confirmUrl(subscriber.id, subscriber.canonical);
       await app.inject({ url: pathOf(confirm) });
       await app.inject({ method: 'POST', url: pathOf(confirm), headers: FORM, payload: '' });
       const manage = core.links.preferencesUrl((await core.store.findByCanonical('logged@example.com'))!.id, 'logged@example.com');
