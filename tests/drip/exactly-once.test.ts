@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pacerIntervalMs } from '../../src/delivery/pacer';
 import { createTestApp, type TestApp } from '../support/app';
 import { seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
 import { seededRandom } from '../support/random';
@@ -120,6 +121,15 @@ describe('exactly once under crashes, faults and rate limits', () => {
     const perSecond = new Map<number, number>();
     for (const r of sendRequests) perSecond.set(Math.floor(r.receivedAt / 1000), (perSecond.get(Math.floor(r.receivedAt / 1000)) ?? 0) + 1);
     const maxAligned = Math.max(...perSecond.values());
+    // How much scheduler jitter the pacer's budget had to absorb: the most by
+    // which any two requests reached the fake closer together than the pacer
+    // spaced their grants (k requests apart: at least k intervals).
+    const interval = pacerIntervalMs(RATE);
+    const arrivals = sendRequests.map((r) => r.receivedAt).sort((a, b) => a - b);
+    let jitterSeen = 0;
+    for (let i = 0; i < arrivals.length; i++) {
+      for (let j = i + 1; j < arrivals.length && j - i <= RATE; j++) jitterSeen = Math.max(jitterSeen, (j - i) * interval - (arrivals[j]! - arrivals[i]!));
+    }
     const outcomes: Record<string, number> = {};
     for (const r of sendRequests) outcomes[`${r.status ?? 'none'} ${r.outcome}`] = (outcomes[`${r.status ?? 'none'} ${r.outcome}`] ?? 0) + 1;
     const figures = {
@@ -135,6 +145,8 @@ describe('exactly once under crashes, faults and rate limits', () => {
       rateLimit: RATE,
       maxRequestsSliding1s: maxSliding,
       maxRequestsAligned1s: maxAligned,
+      pacerIntervalMs: interval,
+      jitterSeenMs: jitterSeen,
       seedMs: seededMs,
       elapsedMs,
     };
@@ -153,10 +165,13 @@ describe('exactly once under crashes, faults and rate limits', () => {
     expect(sendRequests.some((r) => r.outcome === 'dropped_after_accept')).toBe(true);
     expect(sendRequests.some((r) => r.status === 500)).toBe(true);
     expect(sendRequests.some((r) => r.status === 429)).toBe(true);
-    // Requests to the provider pass a shared Redis pacer right before the HTTP
-    // call (src/delivery/pacer.ts), so no sliding second holds more than RATE
-    // of them, whatever the render time or the number of worker restarts.
-    // (BullMQ's fixed-window limiter alone let 14 through at RATE 10.)
+    // Counted on the fake provider's clock (each request's receivedAt), over
+    // any sliding second. Requests pass a shared Redis pacer right before the
+    // HTTP call (src/delivery/pacer.ts) that spreads RATE of them over a
+    // second plus PACER_JITTER_BUDGET_MS, so a request held up by scheduler
+    // jitter on a busy machine (the worker's event loop, the fake's) still
+    // cannot put RATE + 1 into one second. (BullMQ's fixed-window limiter
+    // alone let 14 through at RATE 10; a 5 ms margin let 11 through under load.)
     expect(maxSliding).toBeLessThanOrEqual(RATE);
     expect(maxAligned).toBeLessThanOrEqual(RATE);
   }, 200_000);
