@@ -80,11 +80,18 @@ describe('exactly once under crashes, faults and rate limits', () => {
     let nextKillAt = Date.now() + 1500 + random() * 4000;
     let nextBurstAt = Date.now() + 1000 + random() * 3000;
     let bursts = 0;
-    const deadline = Date.now() + 150_000;
+    // Only a hang waits this long: under load each worker restart alone can take 30 s.
+    const deadline = Date.now() + 400_000;
     let done = 0;
+    let nextCheckAt = 0;
     for (;;) {
-      done = await pipelineDone();
-      if (done === SUBSCRIBERS) break;
+      // The completion check reads 2,000 ledgers; every half second is enough,
+      // and keeps this process (which hosts the fake) from stalling its own clock.
+      if (Date.now() >= nextCheckAt) {
+        done = await pipelineDone();
+        if (done === SUBSCRIBERS) break;
+        nextCheckAt = Date.now() + 500;
+      }
       if (Date.now() > deadline) throw new Error(`only ${done}/${SUBSCRIBERS} finished the series in time (worker log: ${logFile})`);
       if (kills < KILLS && Date.now() >= nextKillAt) {
         await worker.kill();
@@ -174,5 +181,5 @@ describe('exactly once under crashes, faults and rate limits', () => {
     // alone let 14 through at RATE 10; a 5 ms margin let 11 through under load.)
     expect(maxSliding).toBeLessThanOrEqual(RATE);
     expect(maxAligned).toBeLessThanOrEqual(RATE);
-  }, 200_000);
+  }, 480_000);
 });

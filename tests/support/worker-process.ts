@@ -5,6 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const START_TIMEOUT_MS = 120_000;
 
 export interface WorkerProcess {
   readonly starts: number;
@@ -40,7 +41,9 @@ export function workerProcess(env: Record<string, string>, logFile: string): Wor
       child = c;
       // Ready when it logs "workers started" (or fail if it exits first).
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker did not start within 30 s (see ${logFile})`)), 30_000);
+        // Generous: tsx compiles the app on every start, which takes tens of
+        // seconds on two cores busy with other test files. Only a hang waits this long.
+        const timer = setTimeout(() => reject(new Error(`worker did not start within ${START_TIMEOUT_MS / 1000} s (see ${logFile})`)), START_TIMEOUT_MS);
         const onData = (chunk: Buffer) => {
           if (chunk.toString().includes('workers started')) {
             clearTimeout(timer);

@@ -1,7 +1,12 @@
+import pino from 'pino';
 import { Resend } from 'resend';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sendTag } from '../../src/drip/sender';
+import { handleResendWebhook, type WebhookDeps } from '../../src/webhooks/handler';
 import { createWebhookVerifier, interpretResendEvent, readTags, verifyResendWebhook } from '../../src/webhooks/resend';
-import { newWebhookSecret, signatureFor, signWebhook } from '../support/sign-webhook';
+import { createTestApp, type TestApp } from '../support/app';
+import { seedSubscribers, SERIES } from '../support/drip';
+import { newWebhookSecret, signatureFor, signWebhook, type SignedWebhook } from '../support/sign-webhook';
 
 const secret = newWebhookSecret();
 const resend = new Resend('re_test_webhooks');
@@ -93,21 +98,6 @@ describe('verifyResendWebhook', () => {
     ).toMatchObject({ ok: false, reason: 'forged' });
   });
 
-  it('a replay carries the same webhook id, so the receiver can detect it', () => {
-    const now = new Date();
-    const signed = signWebhook(event('email.bounced', { bounce: { type: 'Permanent', subType: 'General', message: 'no' } }), secret, { id: 'msg_replayed' });
-    const seen = new Set<string>();
-    const deliveries = [signed, signed, signWebhook(event('email.delivered'), secret, { id: 'msg_other' })];
-    const duplicates = deliveries.map((d) => {
-      const r = verifyResendWebhook(resend, { rawBody: d.body, headers: d.headers, secret, now });
-      if (!r.ok) throw new Error(r.message);
-      const dup = seen.has(r.webhookId);
-      seen.add(r.webhookId);
-      return dup;
-    });
-    expect(duplicates).toEqual([false, true, false]);
-  });
-
   it('reports a correctly signed body that is not an event as malformed', () => {
     const now = new Date();
     for (const body of ['not json', '[1,2]', '{"type":"email.sent"}']) {
@@ -124,6 +114,45 @@ describe('verifyResendWebhook', () => {
     expect(() => verifyResendWebhook(resend, { rawBody: signed.body, headers: signed.headers, secret: 'whsec_not base64!', now: new Date() })).toThrow(
       /RESEND_WEBHOOK_SECRET/,
     );
+  });
+});
+
+describe('handleResendWebhook de-duplication', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('whdedup', { RESEND_WEBHOOK_SECRET: secret });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('processes each webhook id once: a replay is answered 200 and changes nothing', async () => {
+    const deps: WebhookDeps = {
+      redis: t.core.redis,
+      keys: t.core.keys,
+      store: t.core.store,
+      verifier: resend,
+      secret,
+      metrics: t.core.metrics,
+      logger: pino({ level: 'silent' }),
+    };
+    const handle = (d: SignedWebhook) => handleResendWebhook(deps, { rawBody: d.body, headers: d.headers, now: new Date() });
+    const [s] = await seedSubscribers(t.core, 1, { label: 'dedup' });
+    const tags = { sequence: SERIES, step: 'welcome', send: sendTag(s!.id, 'welcome') };
+    const suppress = vi.spyOn(t.core.store, 'suppress');
+
+    const bounce = signWebhook(event('email.bounced', { tags, bounce: { type: 'Permanent', subType: 'General', message: 'no' } }), secret, { id: 'msg_replayed' });
+    expect(await handle(bounce)).toEqual({ status: 200, body: { ok: true, message: 'processed' } });
+    expect(await handle(bounce)).toEqual({ status: 200, body: { ok: true, message: 'duplicate delivery ignored' } });
+    // Re-signed later under the same id (how Resend retries): still the same delivery.
+    const resigned = signWebhook(bounce.body, secret, { id: 'msg_replayed', timestamp: new Date(Date.now() + 1000) });
+    expect(await handle(resigned)).toEqual({ status: 200, body: { ok: true, message: 'duplicate delivery ignored' } });
+    // Another id is another delivery.
+    expect(await handle(signWebhook(event('email.delivered', { tags }), secret, { id: 'msg_other' }))).toEqual({ status: 200, body: { ok: true, message: 'processed' } });
+
+    expect(suppress).toHaveBeenCalledTimes(1);
+    expect((await t.core.store.ledger(s!.id)).filter((e) => e.event === 'bounced')).toHaveLength(1);
+    expect(await t.core.redis.hgetall(t.core.keys.stepStats(SERIES, 'welcome'))).toEqual({ bounced: '1', delivered: '1' });
   });
 });
 
