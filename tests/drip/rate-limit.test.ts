@@ -22,6 +22,7 @@ describe('provider rate limit (429)', () => {
     // a second batch is ready the whole time the first one is held back.
     t = await createTestApp('ratelimit', { DRIP_INTERVAL: '1h', SCHEDULER_TICK: '200ms', RESEND_RATE_LIMIT: '50', WORKER_CONCURRENCY: '1' }, {
       transport: new ResendTransport({ apiKey: fake.apiKey, baseUrl: fake.url }),
+      sender: false, // this test runs the one worker itself, after seeding
     });
   });
   afterAll(async () => {
