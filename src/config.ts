@@ -114,6 +114,7 @@ const schema = z.object({
     .default('tuesday'),
   SEND_WINDOW_HOUR: z.coerce.number().int().min(0).max(23).default(9),
   MISSED_SEND_GRACE: duration('MISSED_SEND_GRACE').prefault('12h'),
+  NEWSLETTER_DURING_SERIES: z.enum(['skip', 'send'], { message: 'NEWSLETTER_DURING_SERIES must be skip or send' }).default('skip'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   SCHEDULER_TICK: duration('SCHEDULER_TICK').prefault('1s'),
   JOB_LOCK_DURATION: duration('JOB_LOCK_DURATION').prefault('30s'),
@@ -196,6 +197,10 @@ export interface Config {
     windowWeekday: Weekday;
     windowHour: number;
     missedSendGraceMs: number;
+  };
+  newsletter: {
+    /** skip: a reader with a series email in the same send window does not also get the newsletter. */
+    duringSeries: 'skip' | 'send';
   };
   workerConcurrency: number;
   /** How often the scheduler claims due subscribers. */
@@ -281,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       windowHour: e.SEND_WINDOW_HOUR,
       missedSendGraceMs: e.MISSED_SEND_GRACE,
     },
+    newsletter: { duringSeries: e.NEWSLETTER_DURING_SERIES },
     workerConcurrency: e.WORKER_CONCURRENCY,
     schedulerTickMs: e.SCHEDULER_TICK,
     jobLockMs: e.JOB_LOCK_DURATION,

@@ -15,6 +15,8 @@ import { Metrics } from '../observability/metrics';
 import { connectRedis } from '../redis/connection';
 import { Keys } from '../redis/keys';
 import type { RenderContext } from '../render/types';
+import { NewsletterService } from '../newsletters/service';
+import { NewsletterStore } from '../newsletters/store';
 import { Links, TokenSigner } from '../security/tokens';
 import { enrolFirstSequence } from '../sequences/enrolment';
 import { SubscriptionService } from '../subscribers/service';
@@ -37,6 +39,8 @@ export interface Core {
   service: SubscriptionService;
   /** Producer handle on the `send` queue (confirmations); workers/ consumes it. */
   sendQueue: Queue;
+  newsletterStore: NewsletterStore;
+  newsletters: NewsletterService;
   close(): Promise<void>;
 }
 
@@ -97,6 +101,14 @@ export function compose(config: Config, options: ComposeOptions): Core {
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const newsletterStore = new NewsletterStore(redis, keys);
+  const newsletters = new NewsletterService({
+    store: newsletterStore,
+    clinicTimeZone: config.clinic.timeZone,
+    defaultHour: config.drip.windowHour,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     config,
     logger,
@@ -111,6 +123,8 @@ export function compose(config: Config, options: ComposeOptions): Core {
     renderContext,
     service,
     sendQueue,
+    newsletterStore,
+    newsletters,
     close: async () => {
       await sendQueue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());

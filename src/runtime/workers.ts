@@ -15,12 +15,17 @@ import { CONFIRM_JOB, confirmationGaveUp, processConfirmation, type Confirmation
 import { processSendBatch, type SendDeps } from '../drip/sender';
 import { ruleFromConfig, runTick, type TickDeps } from '../drip/scheduler';
 import { DripStore } from '../drip/store';
+import { runNewsletterTick, type NewsletterTickDeps } from '../newsletters/scheduler';
+import { processNewsletterBatch, type NewsletterSendDeps } from '../newsletters/sender';
 import { connectRedis } from '../redis/connection';
 import type { Core } from './compose';
 
 // Queue names may not contain ":" (BullMQ uses it in its own keys).
 export const SCHEDULER_QUEUE = 'scheduler';
 export const SEND_QUEUE = 'send';
+/** Job names on the send queue: a drip batch or a newsletter batch (the job id is the batch id either way). */
+export const DRIP_JOB = 'send';
+export const NEWSLETTER_JOB = 'newsletter';
 
 export const SEND_JOB_OPTIONS: JobsOptions = {
   // Transient provider failures (5xx, dropped connections) retry with
@@ -67,7 +72,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       rule,
       logger,
       enqueue: async (batchId) => {
-        await sendQueue.add('send', { batchId }, { jobId: batchId, priority: SEND_PRIORITY.drip });
+        await sendQueue.add(DRIP_JOB, { batchId }, { jobId: batchId, priority: SEND_PRIORITY.drip });
       },
       jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
     };
@@ -76,9 +81,29 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       { every: config.schedulerTickMs },
       { name: 'tick', opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
     );
+    const newsletterTickDeps: NewsletterTickDeps = {
+      store: core.newsletterStore,
+      redis: core.redis,
+      subscriberIndexKey: core.keys.canonicalIndex,
+      subscriberKey: (id) => core.keys.subscriber(id),
+      clinicTimeZone: config.clinic.timeZone,
+      logger,
+      // Priority 3: confirmations (1) and drip steps (2) queued later still go first.
+      enqueue: async (batchId) => {
+        await sendQueue.add(NEWSLETTER_JOB, { batchId }, { jobId: batchId, priority: SEND_PRIORITY.newsletter });
+      },
+      jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
+      queued: () => sendQueue.getJobCountByTypes('wait', 'prioritized'),
+    };
+    await schedulerQueue.upsertJobScheduler(
+      'newsletter-tick',
+      { every: config.schedulerTickMs },
+      { name: 'newsletter-tick', opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+    );
     const tickWorker = new Worker(
       SCHEDULER_QUEUE,
-      async () => {
+      async (job) => {
+        if (job.name === 'newsletter-tick') return runNewsletterTick(newsletterTickDeps, Date.now());
         const result = await runTick(tickDeps, Date.now());
         core.metrics.dueSubscribers.set(await drip.dueCount());
         return result;
@@ -107,6 +132,19 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     // second across a window edge, which a provider counting over a sliding
     // second (Resend) answers with 429. One job per 1000/N ms keeps any
     // sliding second at N.
+    const newsletterDeps: NewsletterSendDeps = {
+      store: core.newsletterStore,
+      subscribers: core.store,
+      redis: core.redis,
+      keys: core.keys,
+      transport: core.transport,
+      renderContext: core.renderContext,
+      from: config.emailFrom,
+      duringSeries: config.newsletter.duringSeries,
+      windowMs: config.drip.intervalMs,
+      logger,
+      metrics: core.metrics,
+    };
     const perSecond = config.resend.rateLimitPerSecond;
     const limiter = { max: 1, duration: Math.ceil(1000 / perSecond) };
     let sendWorker: Worker;
@@ -122,9 +160,12 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     const processor = async (job: Job, token?: string) => {
       try {
         // Confirmations share this queue, its limiter and the pacer; they
-        // come first by priority (delivery/priority.ts).
+        // come first by priority (delivery/priority.ts), then drip steps, then newsletters.
         if (job.name === CONFIRM_JOB) return await processConfirmation(job.data, confirmationDeps);
-        const result = await processSendBatch(job.data.batchId, sendDeps, Date.now());
+        const result =
+          job.name === NEWSLETTER_JOB
+            ? await processNewsletterBatch(job.data.batchId, newsletterDeps, Date.now())
+            : await processSendBatch(job.data.batchId, sendDeps, Date.now());
         // Cleared only once a batch goes through: the quota is back.
         core.metrics.quotaParked.set(0);
         return result;

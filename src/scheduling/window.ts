@@ -126,3 +126,14 @@ function wallClockToInstant(wall: number, zone: IANAZone): number {
   // with the pre-jump offset, which lands the same distance past the jump.
   return valid.length > 0 ? Math.min(...valid) : wall - before * MINUTE_MS;
 }
+
+/**
+ * The instant a wall clock reads `date` (YYYY-MM-DD) at `hour`:00 in `timeZone` (the fallback
+ * when unknown), with the same DST rules as the drip's windows. Used by the newsletter, whose
+ * readers each get an issue at the same local hour on its date.
+ */
+export function localHourOnDate(date: string, hour: number, timeZone: string | null, fallbackTimeZone: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new RangeError(`Expected a date as YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  return wallClockToInstant(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), hour), zoneFor(timeZone, fallbackTimeZone));
+}

@@ -1,0 +1,149 @@
+// The newsletter send processor: one batch -> one provider call -> one atomic
+// completion, on the drip's rails: the plan is frozen on the first attempt
+// (re-checking every reader at send time), the Idempotency-Key is the batch
+// id, and completion writes each reader's send-ledger entry
+// `newsletter/<issue id>`. Provider errors are thrown as the drip's are, and
+// src/runtime/workers.ts maps them to retries, rate-limit pauses and parking.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { PlannedRecipient } from '../drip/store';
+import type { OutgoingEmail, Transport } from '../delivery/transport';
+import type { Metrics } from '../observability/metrics';
+import type { Keys } from '../redis/keys';
+import { createPersonaliser, type Personaliser } from '../render/render';
+import type { RenderContext } from '../render/types';
+import type { SubscriberStore } from '../subscribers/store';
+import { readerDecision, type DuringSeries } from './audience';
+import { parseIssueMarkdown } from './markdown';
+import { NEWSLETTER_TAG, type IssueRecord, type NewsletterBatch, type NewsletterPlan, type NewsletterResults, type NewsletterStore } from './store';
+
+export interface NewsletterSendDeps {
+  store: NewsletterStore;
+  subscribers: SubscriberStore;
+  redis: Redis;
+  keys: Keys;
+  transport: Transport;
+  renderContext: RenderContext;
+  from: string;
+  duringSeries: DuringSeries;
+  /** The drip interval: the length of one send window. */
+  windowMs: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export type NewsletterSendResult =
+  | { status: 'already-complete' }
+  | { status: 'cancelled'; readers: number }
+  | { status: 'completed'; sent: number; failed: number; skipped: number };
+
+/** The `send` tag: the subscriber id (what webhooks suppress by) and the issue, never an address. */
+export function newsletterSendTag(subscriberId: string, issueId: string): string {
+  return `${subscriberId}_nl-${issueId}`;
+}
+
+// One personaliser per issue run: a batch costs one splice per reader, not a React render.
+const personalisers = new Map<string, Promise<Personaliser>>();
+
+function personaliserFor(issue: IssueRecord, context: RenderContext): Promise<Personaliser> {
+  const key = `${issue.id}\u0000${issue.generation}\u0000${issue.updatedAt}`;
+  let p = personalisers.get(key);
+  if (!p) {
+    const parsed = parseIssueMarkdown(issue.source, issue.file || `${issue.id}.md`);
+    p = createPersonaliser('newsletter', { ...context, newsletter: parsed.issue });
+    p.catch(() => personalisers.delete(key));
+    personalisers.set(key, p);
+    while (personalisers.size > 8) personalisers.delete(personalisers.keys().next().value!);
+  }
+  return p;
+}
+
+export async function processNewsletterBatch(batchId: string, deps: NewsletterSendDeps, now: number): Promise<NewsletterSendResult> {
+  const batch = await deps.store.loadBatch(batchId);
+  if (!batch) return { status: 'already-complete' };
+  const issue = await deps.store.get(batch.issue);
+  if (!issue) {
+    deps.logger.error({ batchId, issue: batch.issue }, 'newsletter batch names an issue that no longer exists; dropping it');
+    await deps.store.complete(batch, { sent: [], failed: [], skipped: {}, cancelled: batch.members.length });
+    return { status: 'cancelled', readers: batch.members.length };
+  }
+
+  let plan = batch.plan;
+  if (!plan) {
+    const frozen = await deps.store.freeze(batch, await makePlan(batch, deps));
+    if (frozen === null) return { status: 'already-complete' };
+    if (frozen === 'cancelled') {
+      // Cancelled or rescheduled before this batch started: nothing goes out.
+      await deps.store.complete(batch, { sent: [], failed: [], skipped: {}, cancelled: batch.members.length });
+      deps.logger.info({ batchId, issue: issue.id }, 'newsletter batch dropped: its issue was cancelled or rescheduled');
+      return { status: 'cancelled', readers: batch.members.length };
+    }
+    plan = frozen;
+  }
+
+  const results: NewsletterResults = { sent: [], failed: [], skipped: {}, cancelled: 0 };
+  for (const s of plan.skip) results.skipped[s.why] = (results.skipped[s.why] ?? 0) + 1;
+  if (plan.recipients.length > 0) {
+    const personalise = await personaliserFor(issue, deps.renderContext);
+    const emails: OutgoingEmail[] = plan.recipients.map((r) => {
+      const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
+      return {
+        from: deps.from,
+        to: r.email,
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        headers: rendered.headers,
+        tags: [
+          { name: 'sequence', value: NEWSLETTER_TAG },
+          { name: 'step', value: issue.id },
+          { name: 'send', value: newsletterSendTag(r.id, issue.id) },
+        ],
+      };
+    });
+    const outcomes = await deps.transport.sendBatch(emails, { idempotencyKey: `meridian-${batch.id}` });
+    const at = new Date(now).toISOString();
+    for (const [i, r] of plan.recipients.entries()) {
+      const outcome = outcomes[i];
+      if (outcome?.ok) {
+        results.sent.push([r.id, JSON.stringify({ at, batchId: batch.id, template: 'newsletter', providerId: outcome.providerId })]);
+      } else {
+        const reason = outcome ? outcome.reason : 'the provider returned no result for this email';
+        results.failed.push([r.id, JSON.stringify({ at, batchId: batch.id, template: 'newsletter', failed: reason })]);
+      }
+    }
+    deps.metrics.emailsSent.inc({ transport: deps.transport.name, template: 'newsletter' }, results.sent.length);
+    if (results.failed.length > 0) deps.metrics.emailsFailed.inc({ transport: deps.transport.name, template: 'newsletter', reason: 'rejected' }, results.failed.length);
+  }
+  await deps.store.complete(batch, results);
+  const skipped = plan.skip.length;
+  deps.logger.info({ batchId, issue: issue.id, sent: results.sent.length, failed: results.failed.length, skipped }, 'newsletter batch completed');
+  return { status: 'completed', sent: results.sent.length, failed: results.failed.length, skipped };
+}
+
+/** Re-checks every member at send time: status, topic, and one marketing email per window. */
+async function makePlan(batch: NewsletterBatch, deps: NewsletterSendDeps): Promise<NewsletterPlan> {
+  const subscribers = await deps.subscribers.getMany(batch.members);
+  const pipeline = deps.redis.pipeline();
+  for (const id of batch.members) {
+    pipeline.zscore(deps.keys.due, id);
+    pipeline.hget(deps.keys.subscriber(id), 'batch');
+  }
+  const flat = ((await pipeline.exec()) ?? []).map(([err, v]) => {
+    if (err) throw err;
+    return v as string | null;
+  });
+  const plan: NewsletterPlan = { recipients: [], skip: [] };
+  for (const [i, id] of batch.members.entries()) {
+    const s = subscribers[i] ?? null;
+    const due = flat[2 * i];
+    const decision = readerDecision(
+      s,
+      { dueAt: due === null || due === undefined ? null : Number(due), inDripBatch: Boolean(flat[2 * i + 1]) },
+      { sendAt: batch.sendAt, duringSeries: deps.duringSeries, windowMs: deps.windowMs },
+    );
+    if (!decision.send || !s) plan.skip.push({ id, why: decision.send ? 'erased' : decision.why });
+    else plan.recipients.push({ id, email: s.email, canonical: s.canonical, firstName: s.firstName, timeZone: s.timeZone } satisfies PlannedRecipient);
+  }
+  return plan;
+}
