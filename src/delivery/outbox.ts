@@ -1,7 +1,7 @@
 // Local delivery for development and demos: each email becomes an RFC 5322
 // .eml file (multipart/alternative, all headers), like a mail catcher.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { BatchOptions, OutgoingEmail, SendOutcome, Transport } from './transport';
@@ -72,6 +72,21 @@ export class OutboxTransport implements Transport {
         }),
     );
     return entries.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0));
+  }
+
+  /** Deletes every message (the viewer's "delete all"); returns how many went. */
+  async clear(): Promise<number> {
+    const entries = await this.list();
+    let removed = 0;
+    for (const e of entries) {
+      try {
+        await unlink(join(this.dir, e.file));
+        removed += 1;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return removed;
   }
 
   /** Reads one message by file name; refuses anything that is not a plain outbox file name. */

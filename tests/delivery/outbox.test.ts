@@ -76,18 +76,23 @@ describe('GET /outbox', () => {
     expect(res.body).not.toContain('<b>&</b>');
   });
 
-  it('shows one email with text, headers and a sandboxed HTML frame', async () => {
+  it('shows one email as HTML (sandboxed frame), text, headers and raw source tabs', async () => {
     const [newest] = await t.outbox.list();
-    const page = await t.app.inject({ url: `/outbox/${newest!.file}` });
+    const base = `/outbox/${newest!.file}`;
+    const page = await t.app.inject({ url: base });
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('Hello number 11');
-    expect(page.body).toMatch(/list-unsubscribe-post: List-Unsubscribe=One-Click/i);
-    expect(page.body).toContain('sandbox=""');
-    const html = await t.app.inject({ url: `/outbox/${newest!.file}/html` });
+    // Scripts never run in the frame; links may open as normal pages.
+    expect(page.body).toContain('sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"');
+    expect(page.body).not.toMatch(/allow-scripts/);
+    expect((await t.app.inject({ url: `${base}?tab=text` })).body).toContain('Hello number 11');
+    expect((await t.app.inject({ url: `${base}?tab=headers` })).body).toMatch(/list-unsubscribe-post<\/th><td>List-Unsubscribe=One-Click/i);
+    expect((await t.app.inject({ url: `${base}?tab=raw` })).body).toMatch(/Content-Type: multipart\/alternative;/);
+    const html = await t.app.inject({ url: `${base}/html` });
     expect(html.statusCode).toBe(200);
-    expect(html.headers['content-security-policy']).toMatch(/sandbox/);
+    expect(html.headers['content-security-policy']).toMatch(/sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox;/);
+    expect(html.headers['content-security-policy']).not.toMatch(/allow-scripts/);
     expect(html.headers['content-security-policy']).toMatch(/default-src 'none'/);
-    const raw = await t.app.inject({ url: `/outbox/${newest!.file}/raw` });
+    const raw = await t.app.inject({ url: `${base}/raw` });
     expect(raw.headers['content-type']).toMatch(/message\/rfc822/);
   });
 
