@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import PostalMime from 'postal-mime';
+import { canonicalAddress } from '../subscribers/address';
 import type { BatchOptions, OutgoingEmail, SendOutcome, Transport } from './transport';
 import { assertSafeEmail } from './transport';
 
@@ -98,6 +100,28 @@ export class OutboxTransport implements Transport {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+
+  /**
+   * Erasure: deletes every message addressed to this person (by canonical
+   * address) or tagged with their subscriber id. Returns how many went.
+   */
+  async forget(canonical: string, subscriberId: string): Promise<number> {
+    let removed = 0;
+    for (const entry of await this.list()) {
+      const raw = await this.read(entry.file);
+      if (!raw) continue;
+      const mail = await PostalMime.parse(raw);
+      const to = (mail.to ?? []).some((a) => typeof a.address === 'string' && canonicalAddress(a.address) === canonical);
+      const tags = mail.headers.find((h) => h.key === 'x-meridian-tags')?.value ?? '';
+      const tagged = tags.split(';').some((tag) => tag.trim().startsWith(`send=${subscriberId}_`));
+      if (!to && !tagged) continue;
+      await unlink(join(this.dir, entry.file)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      removed++;
+    }
+    return removed;
   }
 
   private async findById(id: string): Promise<string | null> {

@@ -20,6 +20,7 @@ import { NewsletterStore } from '../newsletters/store';
 import { Links, TokenSigner } from '../security/tokens';
 import { enrolFirstSequence } from '../sequences/enrolment';
 import { SubscriptionService } from '../subscribers/service';
+import { PreferenceLimiter } from '../subscribers/preference-limits';
 import { DEFAULT_SIGNUP_LIMITS, SignupLimiter, type SignupLimitOptions } from '../subscribers/signup-limits';
 import { SubscriberStore } from '../subscribers/store';
 import { SEND_QUEUE } from './workers';
@@ -99,6 +100,9 @@ export function compose(config: Config, options: ComposeOptions): Core {
     consentTextVersion: config.consentTextVersion,
     clinicName: config.clinic.name,
     logger,
+    preferenceLimiter: new PreferenceLimiter(redis, keys.rateLimit),
+    // The outbox folder may hold mail from development runs even when Resend delivers now.
+    mailCopies: transport instanceof OutboxTransport ? transport : new OutboxTransport(config.outboxDir),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const newsletterStore = new NewsletterStore(redis, keys);

@@ -4,10 +4,11 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { consentWording } from '../content/consent';
-import { DEFAULT_TOPICS, isTopicId, type TopicId } from '../content/topics';
+import { DEFAULT_TOPICS, TOPIC_IDS, isTopicId, type TopicId } from '../content/topics';
 import { TokenSigner, type TokenCheck, type TokenPurpose } from '../security/tokens';
 import { checkAddress } from './address';
 import type { RequestMeta } from './consent-ledger';
+import type { PreferenceLimiter } from './preference-limits';
 import type { SignupLimiter } from './signup-limits';
 import type { SubscriberStore } from './store';
 import { normaliseTimeZone } from './timezone';
@@ -68,7 +69,15 @@ export interface ServiceDeps {
   consentTextVersion: string;
   clinicName: string;
   logger: Logger;
+  /** Limits preference changes per subscriber (the consent ledger grows with each). */
+  preferenceLimiter: PreferenceLimiter;
+  /** Where copies of sent mail are kept on disk (the dev outbox); erasure removes the person's. */
+  mailCopies?: MailCopies;
   clock?: () => number;
+}
+
+export interface MailCopies {
+  forget(canonical: string, subscriberId: string): Promise<number>;
 }
 
 export type TokenOutcome =
@@ -128,6 +137,10 @@ export class SubscriptionService {
     }
     const wording = this.consent();
     const form = /^[a-z0-9-]{1,40}$/.test(input.form ?? '') ? input.form! : defaultForm;
+    // An erased address may come back only like this, through a fresh double
+    // opt-in; the tombstone is checked for every signup (same work whatever
+    // the answer) and the new ledger records that it was there.
+    const afterErasure = await this.deps.store.isErased(address.canonical);
     const result = await this.deps.store.signup(
       {
         email: address.email,
@@ -139,6 +152,7 @@ export class SubscriptionService {
         consentText: wording.text,
         form,
         meta,
+        afterErasure,
       },
       this.deps.limiter.options.confirmationResendMs,
     );
@@ -149,10 +163,28 @@ export class SubscriptionService {
       subscriberId: result.subscriber.id,
       confirmationAt: result.outcome === 'send-confirmation' ? result.subscriber.confirmationSentAt : null,
     });
-    this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form }, 'signup');
+    this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form, ...(afterErasure ? { afterErasure } : {}) }, 'signup');
     // The same answer for new, pending, active, paused and suppressed
     // addresses: the form must not reveal who is subscribed.
     return { ok: true, message: CHECK_INBOX };
+  }
+
+  /**
+   * GDPR Art. 17 for one person: the Redis data (store.erase: record,
+   * ledgers, indexes, their rate-limit counters), then any copies of mail
+   * sent to them on disk. Callers (self-service, console) erase through here.
+   */
+  async erase(subscriber: Pick<Subscriber, 'id' | 'canonical'>): Promise<boolean> {
+    const removed = await this.deps.store.erase(subscriber.id);
+    if (!removed) return false;
+    const files = (await this.deps.mailCopies?.forget(subscriber.canonical, subscriber.id)) ?? 0;
+    this.deps.logger.info({ subscriberId: subscriber.id, mailCopiesRemoved: files }, 'subscriber erased');
+    return true;
+  }
+
+  /** A preference change through a manage link: null when allowed, else seconds to wait. */
+  preferenceChangeAllowed(subscriber: Subscriber): Promise<number | null> {
+    return this.deps.preferenceLimiter.consume(subscriber.id);
   }
 
   /** Checks a link token and loads the subscriber it was issued for. */
@@ -194,7 +226,8 @@ export class SubscriptionService {
     if (list.length > 20 || !list.every(isTopicId)) {
       return { ok: false, status: 400, message: 'Please choose from the topics listed on the page.', field: 'topics' };
     }
-    const topics = [...new Set(list)];
+    // In the catalogue's order, so the same choice ticked in another order is no change (and no ledger entry).
+    const topics = TOPIC_IDS.filter((id) => list.includes(id));
     const chosenBefore = subscriber.sequence !== null && this.sequenceStillChosen(subscriber, subscriber.topics);
     const chosenNow = subscriber.sequence !== null && this.sequenceStillChosen(subscriber, topics);
     // Leaving the topic of the current sequence stops it; choosing it again
@@ -213,6 +246,11 @@ export class SubscriptionService {
       return { ok: false, status: 400, message: 'Only an active subscription can be paused.' };
     }
     const until = this.now() + n * 86_400_000;
+    // The same pause pressed again (the page shows the end as a date) changes
+    // nothing worth a consent-ledger entry.
+    if (subscriber.status === 'paused' && subscriber.pausedUntil !== null && Math.abs(until - subscriber.pausedUntil) < 86_400_000) {
+      return { until: subscriber.pausedUntil };
+    }
     await this.deps.store.pause(subscriber.id, until, meta);
     return { until };
   }

@@ -6,6 +6,7 @@ import type { Redis, Result } from 'ioredis';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { preferenceLimitKey } from './preference-limits';
 import { addressLimitKey } from './signup-limits';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
 
@@ -30,6 +31,8 @@ export interface SignupInput {
   /** Which form: "signup-page", "embed", "api" ... */
   form: string;
   meta: RequestMeta;
+  /** The address carries a tombstone: this double opt-in brings an erased address back, and the ledger says so. */
+  afterErasure?: boolean;
 }
 
 export type SignupResult =
@@ -45,8 +48,18 @@ export type TransitionResult = 'ok' | 'unchanged' | 'skip' | 'missing';
 export interface SubscriberExport {
   exportedAt: string;
   subscriber: Subscriber;
+  /**
+   * Every field of the stored record as held, including the ones the typed
+   * view leaves out (sequenceCompletedAt, lastError, batch ...), so a field
+   * added later is exported without anyone remembering to.
+   */
+  record: Record<string, string>;
   consentLedger: LedgerEntry[];
   sends: Record<string, unknown>[];
+  /** When the next drip email is due (ISO 8601), or null. */
+  nextDripDueAt: string | null;
+  /** Abuse counters that can be tied to this person: attempts in the current hour. */
+  rateLimits: { signupAttempts: number; preferenceChanges: number };
 }
 
 export interface StoreOptions {
@@ -85,7 +98,7 @@ export class SubscriberStore {
     const entry = ledgerEntry('signup', at, input.form, input.meta, {
       consentVersion: input.consentVersion,
       consentText: input.consentText,
-      detail: { topics: [...input.topics] },
+      detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
     });
     let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? randomUUID();
     // The index can change between the read and the script (a racing signup);
@@ -243,26 +256,41 @@ export class SubscriberStore {
 
   /** GDPR Art. 15/20: everything held about one person, as JSON. */
   async exportData(id: string): Promise<SubscriberExport | null> {
-    const subscriber = await this.get(id);
-    if (!subscriber) return null;
-    const [ledger, sends] = await Promise.all([
+    const record = await this.redis.hgetall(this.keys.subscriber(id));
+    if (!record.id) return null;
+    const subscriber = toSubscriber(record);
+    const [ledger, sends, due, signupAttempts, preferenceChanges] = await Promise.all([
       this.ledger(id),
       this.redis.hgetall(this.keys.sends(id)),
+      this.redis.zscore(this.keys.due, id),
+      this.redis.get(addressLimitKey(this.keys.rateLimit, subscriber.canonical)),
+      this.redis.get(preferenceLimitKey(this.keys.rateLimit, id)),
     ]);
     return {
       exportedAt: new Date(this.now()).toISOString(),
       subscriber,
+      record,
       consentLedger: ledger,
       sends: Object.entries(sends)
-        .map(([step, record]): Record<string, unknown> => ({ step, ...(JSON.parse(record) as Record<string, unknown>) }))
+        .map(([step, value]): Record<string, unknown> => ({ step, ...parseSendRecord(value) }))
         .sort((a, b) => String(a.at ?? '').localeCompare(String(b.at ?? ''))),
+      nextDripDueAt: due === null ? null : new Date(Number(due)).toISOString(),
+      rateLimits: { signupAttempts: Number(signupAttempts ?? 0), preferenceChanges: Number(preferenceChanges ?? 0) },
     };
   }
 
-  /** GDPR Art. 17: removes the person's data, keeps a keyed digest as a tombstone. */
+  /**
+   * GDPR Art. 17: removes the person's data, keeps a keyed digest as a
+   * tombstone (see ARCHITECTURE.md, "Erasure and the tombstone"). Besides the
+   * record, ledgers and indexes, the rate-limit counters that can be tied to
+   * the person go too: the per-address and per-subscriber ones, and the
+   * per-IP counters of every IP address their consent ledger recorded.
+   * Files outside Redis (the dev outbox) are the service's to remove.
+   */
   async erase(id: string): Promise<boolean> {
     const subscriber = await this.get(id);
     if (!subscriber) return false;
+    const ips = new Set((await this.ledger(id)).map((e) => e.ip).filter((ip): ip is string => typeof ip === 'string' && ip !== ''));
     const removed = await this.redis.meridianErase(
       this.keys.subscriber(id),
       this.keys.consent(id),
@@ -275,10 +303,19 @@ export class SubscriberStore {
       subscriber.canonical,
       this.tombstone(subscriber.canonical),
     );
-    return removed === 1;
+    if (removed !== 1) return false;
+    // Counters only, so outside the script: one key at a time keeps this
+    // valid on Redis Cluster, where these keys live in other slots.
+    const counters = [preferenceLimitKey(this.keys.rateLimit, id), ...[...ips].map((ip) => `${this.keys.rateLimit}:ip:${ip}`)];
+    await Promise.all(counters.map((key) => this.redis.unlink(key)));
+    return true;
   }
 
-  /** True when this canonical address was erased; imports must not re-add it. */
+  /**
+   * True when this canonical address was erased. A fresh double opt-in may
+   * bring it back (the person confirms again); anything that would add it
+   * without one (an import, an API write) must check this and refuse.
+   */
   async isErased(canonical: string): Promise<boolean> {
     return (await this.redis.sismember(this.keys.tombstones, this.tombstone(canonical))) === 1;
   }
@@ -307,6 +344,17 @@ export class SubscriberStore {
       skipIfSame ? '1' : '0',
     );
     return outcome as TransitionResult;
+  }
+}
+
+/** A send-ledger value as stored: JSON today; anything else is exported as it is. */
+function parseSendRecord(value: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    return { value: parsed };
+  } catch {
+    return { value };
   }
 }
 

@@ -139,3 +139,53 @@ describe('slow clients', () => {
     }
   });
 });
+
+describe('POST /preferences/:token', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('prefsabuse');
+  });
+  afterAll(() => t.close());
+
+  async function activeSubscriber(email: string) {
+    await t.app.inject({ method: 'POST', url: '/api/subscribe', payload: { email, consent: true } });
+    await t.settle(); // the confirmation job appends its own ledger entry
+    const s = (await t.core.store.findByCanonical(email))!;
+    await t.core.service.confirm(s, { ip: null, userAgent: null });
+    return (await t.core.store.get(s.id))!;
+  }
+
+  it('writes no ledger entry for a change that changes nothing', async () => {
+    const s = await activeSubscriber('noop@example.com');
+    const url = t.core.links.preferencesUrl(s.id, s.canonical).replace('https://clinic.example', '');
+    const before = (await t.core.store.ledger(s.id)).length;
+    const post = (fields: Record<string, string | string[]>) => t.app.inject({ method: 'POST', url, headers: FORM, payload: form(fields) });
+    const topics = s.topics;
+    expect((await post({ action: 'save', topics })).statusCode).toBe(200);
+    expect((await post({ action: 'save', topics: [...topics].reverse() })).statusCode).toBe(200);
+    expect((await post({ action: 'resume' })).statusCode).toBe(200);
+    expect(await t.core.store.ledger(s.id)).toHaveLength(before);
+    // A real change is recorded once; pressing it again is not.
+    for (let i = 0; i < 3; i++) expect((await post({ action: 'pause', days: '14' })).statusCode).toBe(200);
+    const after = await t.core.store.ledger(s.id);
+    expect(after.slice(before).map((e) => e.event)).toEqual(['paused']);
+  });
+
+  it('limits changes per subscriber with 429 and Retry-After, and never limits unsubscribing', async () => {
+    const s = await activeSubscriber('flood@example.com');
+    const url = t.core.links.preferencesUrl(s.id, s.canonical).replace('https://clinic.example', '');
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const res = await t.app.inject({ method: 'POST', url, headers: FORM, payload: form({ action: 'pause', days: i % 2 === 0 ? '7' : '30' }) });
+      statuses.push(res.statusCode);
+      if (res.statusCode === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(statuses.slice(0, 20).every((c) => c === 200)).toBe(true);
+    expect(statuses.slice(20).every((c) => c === 429)).toBe(true);
+    // 1 signup + 1 confirmed + at most 20 changes: the ledger stays bounded.
+    expect((await t.core.store.ledger(s.id)).length).toBeLessThanOrEqual(22 + 1);
+    const out = await t.app.inject({ method: 'POST', url, headers: FORM, payload: form({ action: 'unsubscribe' }) });
+    expect(out.statusCode).toBe(200);
+    expect((await t.core.store.get(s.id))!.status).toBe('unsubscribed');
+  });
+});

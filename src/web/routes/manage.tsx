@@ -133,6 +133,14 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     if (!isReceiving(subscriber) && action !== 'unsubscribe') {
       return preferences(reply, request, subscriber, 409, undefined, 'This address is unsubscribed. Sign up again to receive emails.');
     }
+    // Unsubscribing is never limited; every other change is (each one is a consent-ledger entry).
+    if (action !== 'unsubscribe') {
+      const wait = await service.preferenceChangeAllowed(subscriber);
+      if (wait !== null) {
+        reply.header('retry-after', String(wait));
+        return preferences(reply, request, subscriber, 429, undefined, 'Too many changes in a short time. Please try again in a little while.');
+      }
+    }
     let notice: string;
     if (action === 'save') {
       const result = await service.savePreferences(subscriber, body.topics, meta);
