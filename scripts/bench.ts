@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -27,6 +28,9 @@ import { createWebApp } from '../src/runtime/web';
 import { SEND_JOB_OPTIONS, SEND_QUEUE } from '../src/runtime/workers';
 import { Links, TokenSigner } from '../src/security/tokens';
 import { SubscriberStore } from '../src/subscribers/store';
+import { FakeResendChild } from './bench/fake-resend-child';
+import { measureFloor, type FloorResult } from './bench/floor';
+import { benchCore, benchEnv, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
 
 // ---------------------------------------------------------------- settings
 
@@ -38,6 +42,11 @@ const TICK_LARGE = 1_000_000;
 const TICK_REPS = 2_000; // per size, interleaved
 const MEMORY_N = 100_000;
 const DAY_MS = 86_400_000;
+let SEND_N = 100_000;
+/** Distinct pre-built batches the floor cycles through (100 × 13 KB each: all 1,000 would hold 1.3 GB). */
+const FLOOR_DISTINCT = 50;
+const SECTIONS = ['render', 'memory', 'tick', 'send', 'signup-timing'] as const;
+type Section = (typeof SECTIONS)[number];
 
 interface Row {
   what: string;
@@ -347,7 +356,49 @@ async function benchMemory(redis: Redis, url: string): Promise<void> {
   );
 }
 
-// ---------------------------------------------------------------- 4. signup timing
+// ---------------------------------------------------------------- 4. end-to-end send
+
+async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild): Promise<FloorResult> {
+  const prefix = 'bsend1';
+  const env = benchEnv(redisUrl, prefix, fake, { WORKER_CONCURRENCY: '4' });
+  const core = benchCore(redisUrl, env);
+  try {
+    status(`send: seeding ${SEND_N.toLocaleString('en')} confirmed subscribers, all due`);
+    let t0 = performance.now();
+    const seeded = await seedConfirmed(core, SEND_N, 's1-');
+    notes.push(`send: seeding ${SEND_N.toLocaleString('en')} subscribers (signup + confirm scripts) took ${fmtMs(performance.now() - t0)}`);
+
+    status(`send: floor, ${FLOOR_DISTINCT} pre-built batches of 100 POSTed ${SEND_N / 100} times, 4 in flight`);
+    const bodies = await prebuiltFirstStep(core, seeded.slice(0, FLOOR_DISTINCT * 100));
+    await fake.reset();
+    const floor = await measureFloor(fake, bodies, SEND_N / 100, 4);
+    await fake.reset();
+
+    status('send: one `npm run worker`');
+    t0 = performance.now();
+    const run = await runSend(fake, env, 1, SEND_N);
+    const left = await leftovers(redis, core);
+    const ratio = run.emailsPerSecond / floor.emailsPerSecond;
+    rows.push({
+      what: `Send ${SEND_N / 1000}k due: 1 worker vs floor (emails/s)`,
+      baseline: `${floor.emailsPerSecond.toFixed(0)}/s`,
+      candidate: `${run.emailsPerSecond.toFixed(0)}/s`,
+      ratio,
+      target: '≥ 0.7× floor',
+      pass: ratio >= 0.7 && run.duplicates === 0,
+    });
+    notes.push(
+      `send: floor ${floor.emails.toLocaleString('en')} emails in ${fmtMs(floor.ms)}; 1 worker (WORKER_CONCURRENCY 4, RESEND_RATE_LIMIT 1000) ` +
+        `sent ${SEND_N.toLocaleString('en')} in ${fmtMs(run.ms)} from ready to last accepted; duplicates ${run.duplicates}; ` +
+        `left due ${left.due}, claimed batches ${left.claimed}` + (run.problems.length ? `; worker warnings: ${run.problems.slice(0, 3).join(' | ')}` : ''),
+    );
+    return floor;
+  } finally {
+    await core.close();
+  }
+}
+
+// ---------------------------------------------------------------- 5. signup timing
 
 const SIGNUP_N = 50;
 
@@ -428,10 +479,19 @@ async function main(): Promise<void> {
   );
   console.log('Targets are RATIOS measured within this run; absolute times are for information only (shared, noisy machine).\n');
 
+  const { values } = parseArgs({ options: { only: { type: 'string' }, n: { type: 'string' } } });
+  // A smaller --n is for trying a change quickly; the targets are stated for 100,000.
+  if (values.n) SEND_N = Math.max(1000, Math.round(Number(values.n) / 1000) * 1000);
+  const only = values.only ? values.only.split(',') : [...SECTIONS];
+  for (const o of only) if (!SECTIONS.includes(o as Section)) throw new Error(`--only takes a comma-separated list of ${SECTIONS.join(', ')}; got ${o}`);
+  const run = (section: Section) => only.includes(section);
+
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-'));
   let server: RedisServerHandle | null = null;
   let redis: Redis | null = null;
+  let fake: FakeResendChild | null = null;
   const cleanup = async () => {
+    await fake?.stop();
     await redis?.quit().catch(() => undefined);
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -443,16 +503,20 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    await benchRendering();
+    if (run('render')) await benchRendering();
 
     server = await startRedisServer({ port: await freePort(), dataDir, appendOnly: false });
     redis = new Redis(server.url, { maxRetriesPerRequest: null });
     const version = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1];
     status(`throwaway redis-server ${version ?? ''} on ${server.url}`);
 
-    await benchMemory(redis, server.url);
-    await benchTick(redis);
-    await benchSignupTiming(server.url);
+    if (run('memory')) await benchMemory(redis, server.url);
+    if (run('tick')) await benchTick(redis);
+    if (run('send')) {
+      fake = await FakeResendChild.start();
+      await benchSend(server.url, redis, fake);
+    }
+    if (run('signup-timing')) await benchSignupTiming(server.url);
   } finally {
     await cleanup();
   }

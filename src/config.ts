@@ -117,6 +117,7 @@ const schema = z.object({
   NEWSLETTER_DURING_SERIES: z.enum(['skip', 'send'], { message: 'NEWSLETTER_DURING_SERIES must be skip or send' }).default('skip'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   SCHEDULER_TICK: duration('SCHEDULER_TICK').prefault('1s'),
+  SEND_MAX_CLAIMED_BATCHES: z.coerce.number().int().min(1).max(10_000).default(64),
   JOB_LOCK_DURATION: duration('JOB_LOCK_DURATION').prefault('30s'),
   ADMIN_SESSION_TTL: duration('ADMIN_SESSION_TTL').prefault('8h'),
   ADMIN_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(15),
@@ -205,6 +206,8 @@ export interface Config {
   workerConcurrency: number;
   /** How often the scheduler claims due subscribers. */
   schedulerTickMs: number;
+  /** Backpressure: batches claimed but not yet completed, at most (the claim loop waits for room). */
+  maxClaimedBatches: number;
   /** How long a worker holds a send job before others may take it over (stalled-job detection). */
   jobLockMs: number;
   admin: {
@@ -289,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     newsletter: { duringSeries: e.NEWSLETTER_DURING_SERIES },
     workerConcurrency: e.WORKER_CONCURRENCY,
     schedulerTickMs: e.SCHEDULER_TICK,
+    maxClaimedBatches: e.SEND_MAX_CLAIMED_BATCHES,
     jobLockMs: e.JOB_LOCK_DURATION,
     admin: { sessionTtlMs: e.ADMIN_SESSION_TTL, passwordCost: e.ADMIN_PASSWORD_COST },
     logLevel: e.LOG_LEVEL,

@@ -5,13 +5,13 @@
 import type { Logger } from 'pino';
 import type { OutgoingEmail, Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
-import { createPersonaliser } from '../render/render';
+import { createPersonaliser, type Personaliser } from '../render/render';
 import { isTemplateId } from '../render/templates';
 import type { RenderContext } from '../render/types';
 import { nextStepDue, type SendWindowRule } from '../scheduling/window';
 import { findSequence, stepAfter } from '../sequences/enrolment';
 import type { SubscriberStore } from '../subscribers/store';
-import type { BatchPlan, DripStore, MemberResult } from './store';
+import type { BatchPlan, DripStore, MemberResult, PlannedRecipient } from './store';
 
 export interface SendDeps {
   drip: DripStore;
@@ -61,22 +61,7 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
   let failed = 0;
   if (recipients.length > 0) {
     const personalise = await createPersonaliser(step.template, deps.renderContext);
-    const emails: OutgoingEmail[] = recipients.map((r) => {
-      const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
-      return {
-        from: deps.from,
-        to: r.email,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        headers: rendered.headers,
-        tags: [
-          { name: 'sequence', value: sequence.id },
-          { name: 'step', value: step.id },
-          { name: 'send', value: sendTag(r.id, step.id) },
-        ],
-      };
-    });
+    const emails = dripEmails(recipients, sequence.id, step.id, personalise, deps.from);
     const outcomes = await deps.transport.sendBatch(emails, { idempotencyKey: `meridian-${batchId}` });
     const next = stepAfter(sequence, step.id);
     for (const [i, r] of recipients.entries()) {
@@ -117,6 +102,26 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
     'send batch completed',
   );
   return { status: 'completed', sent, failed, skipped: plan.skip.length, requeued: plan.requeue.length };
+}
+
+/** The emails of one batch, in plan order: a pure function of the frozen plan, so a retry is byte-identical. */
+export function dripEmails(recipients: PlannedRecipient[], sequenceId: string, stepId: string, personalise: Personaliser, from: string): OutgoingEmail[] {
+  return recipients.map((r) => {
+    const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
+    return {
+      from,
+      to: r.email,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: rendered.headers,
+      tags: [
+        { name: 'sequence', value: sequenceId },
+        { name: 'step', value: stepId },
+        { name: 'send', value: sendTag(r.id, stepId) },
+      ],
+    };
+  });
 }
 
 async function makePlan(members: string[], sequenceId: string, stepId: string, deps: SendDeps, now: number): Promise<BatchPlan> {

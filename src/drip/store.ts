@@ -9,7 +9,7 @@ const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, i
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    dripClaim(...args: (string | number)[]): Result<string[], Context>;
+    dripClaim(...args: (string | number)[]): Result<(string | number)[], Context>;
     dripReschedule(...args: (string | number)[]): Result<number, Context>;
     dripFreeze(...args: (string | number)[]): Result<string | null, Context>;
     dripComplete(...args: (string | number)[]): Result<number, Context>;
@@ -83,27 +83,30 @@ export class DripStore {
     return this.redis.zcard(this.keys.due);
   }
 
-  async nextBatchId(sequence: string, step: string): Promise<string> {
-    const n = await this.redis.incr(this.keys.batchCounter);
-    // BullMQ job ids may not contain ":" nor be all digits. The random part
-    // keeps idempotency keys unique across Redis resets and across Meridian
-    // installs sharing one Resend account.
-    return `b${n}-${randomBytes(4).toString('hex')}-${sequence}-${step}`;
+  /** Claimed batches not yet completed (the claim loop's backpressure). */
+  async claimedCount(): Promise<number> {
+    return this.redis.zcard(this.keys.claimedBatches);
   }
 
-  async claim(batchId: string, now: number, sequence: string, step: string, members: DueEntry[]): Promise<string[]> {
-    return this.redis.dripClaim(
+  /**
+   * Claims each group (one sequence step, at most 100 members) into its own
+   * batch, all in one script call. Returns the batches that claimed anyone.
+   */
+  async claimMany(now: number, groups: { sequence: string; step: string; members: DueEntry[] }[]): Promise<{ batchId: string; members: number }[]> {
+    if (groups.length === 0) return [];
+    const flat = await this.redis.dripClaim(
       this.keys.due,
       this.keys.claimedBatches,
-      this.keys.batch(batchId),
-      batchId,
+      this.keys.batchCounter,
       now,
-      sequence,
-      step,
-      JSON.stringify(members.map((m) => [m.subscriberId, m.score])),
       this.keys.prefix,
       HOLD_BACK_MS,
+      randomBytes(4).toString('hex'),
+      JSON.stringify(groups.map((g) => ({ sequence: g.sequence, step: g.step, members: g.members.map((m) => [m.subscriberId, m.score]) }))),
     );
+    const out: { batchId: string; members: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ batchId: String(flat[i]), members: Number(flat[i + 1]) });
+    return out;
   }
 
   /** newScore null removes the entry. Only entries whose score is unchanged move. */

@@ -13,7 +13,7 @@ import {
 import { SEND_PRIORITY } from '../delivery/priority';
 import { CONFIRM_JOB, confirmationGaveUp, processConfirmation, type ConfirmationDeps } from '../delivery/transactional';
 import { processSendBatch, type SendDeps } from '../drip/sender';
-import { ruleFromConfig, runTick, type TickDeps } from '../drip/scheduler';
+import { ruleFromConfig, runClaimLoop, type TickDeps } from '../drip/scheduler';
 import { DripStore } from '../drip/store';
 import { runNewsletterTick, type NewsletterTickDeps } from '../newsletters/scheduler';
 import { processNewsletterBatch, type NewsletterSendDeps } from '../newsletters/sender';
@@ -64,6 +64,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
   const sendQueue = new Queue(SEND_QUEUE, { connection: connection(), prefix, defaultJobOptions: SEND_JOB_OPTIONS });
   const schedulerQueue = new Queue(SCHEDULER_QUEUE, { connection: connection(), prefix });
   const workers: Worker[] = [];
+  let closing = false;
 
   if (options.scheduler) {
     const tickDeps: TickDeps = {
@@ -71,9 +72,10 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       subscribers: core.store,
       rule,
       logger,
-      enqueue: async (batchId) => {
-        await sendQueue.add(DRIP_JOB, { batchId }, { jobId: batchId, priority: SEND_PRIORITY.drip });
+      enqueue: async (batchIds) => {
+        await sendQueue.addBulk(batchIds.map((batchId) => ({ name: DRIP_JOB, data: { batchId }, opts: { jobId: batchId, priority: SEND_PRIORITY.drip } })));
       },
+      maxClaimedBatches: config.maxClaimedBatches,
       jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
     };
     await schedulerQueue.upsertJobScheduler(
@@ -104,11 +106,12 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       SCHEDULER_QUEUE,
       async (job) => {
         if (job.name === 'newsletter-tick') return runNewsletterTick(newsletterTickDeps, Date.now());
-        const result = await runTick(tickDeps, Date.now());
+        const result = await runClaimLoop(tickDeps, { stopped: () => closing });
         core.metrics.dueSubscribers.set(await drip.dueCount());
         return result;
       },
-      { connection: connection(), prefix, concurrency: 1 },
+      // Two: a drip claim loop (up to 10 s while a big send is due) must not hold up the newsletter tick.
+      { connection: connection(), prefix, concurrency: 2 },
     );
     tickWorker.on('failed', (_job, err) => logger.error({ err }, 'scheduler tick failed'));
     workers.push(tickWorker);
@@ -247,6 +250,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     sendQueue,
     schedulerQueue,
     close: async () => {
+      closing = true;
       // Worker.close() stops taking jobs and waits for the in-flight ones.
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([sendQueue.close(), schedulerQueue.close()]);

@@ -105,7 +105,7 @@ describe('status is checked at send time', () => {
     const logger = pino({ level: 'silent' });
     const enqueued: string[] = [];
     const tick = await runTick(
-      { drip, subscribers: t.core.store, rule, logger, enqueue: async (id) => void enqueued.push(id), jobExists: async () => false },
+      { drip, subscribers: t.core.store, rule, logger, enqueue: async (ids) => void enqueued.push(...ids), jobExists: async () => false },
       Date.now(),
     );
     expect(tick.claimed).toBe(3);
@@ -147,7 +147,7 @@ describe('a subscriber due again while still in a retrying batch', () => {
     const rule = ruleFromConfig(t.config);
     const logger = pino({ level: 'silent' });
     const enqueued: string[] = [];
-    const tickDeps = { drip, subscribers: t.core.store, rule, logger, enqueue: async (id: string) => void enqueued.push(id), jobExists: async () => true };
+    const tickDeps = { drip, subscribers: t.core.store, rule, logger, enqueue: async (ids: string[]) => void enqueued.push(...ids), jobExists: async () => true };
     const recording = new RecordingTransport();
     let failNext = true;
     const transport: Transport = {

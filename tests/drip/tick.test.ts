@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_SIZE, ruleFromConfig, runTick, type TickDeps } from '../../src/drip/scheduler';
+import { BATCH_SIZE, ruleFromConfig, runClaimLoop, runTick, type TickDeps } from '../../src/drip/scheduler';
 import { processSendBatch } from '../../src/drip/sender';
 import { DripStore } from '../../src/drip/store';
 import { nextWindowAtOrAfter } from '../../src/scheduling/window';
@@ -21,7 +21,7 @@ function deps(t: TestApp, overrides: Partial<TickDeps> = {}): TickDeps & { enque
     subscribers: t.core.store,
     rule: ruleFromConfig(t.config),
     logger,
-    enqueue: async (id) => void enqueued.push(id),
+    enqueue: async (ids) => void enqueued.push(...ids),
     jobExists: async () => false,
     enqueued,
     ...overrides,
@@ -68,6 +68,28 @@ describe('scheduler tick', () => {
     expect(await t.core.redis.zcard(t.core.keys.claimedBatches)).toBe(4);
     // A second tick finds nothing to claim.
     expect(await runTick(deps(t), now + 1)).toMatchObject({ claimed: 0, batches: 0 });
+  });
+
+  it('the claim loop keeps claiming while work is due, but never past the room for claimed batches', async () => {
+    await t.core.redis.del(t.core.keys.claimedBatches);
+    await seedSubscribers(t.core, 1_250, { label: 'loop' });
+    // A clock that advances 1 ms per reading: the loop's time budget is counted, not timed.
+    let fakeNow = Date.now() + 1000;
+    const clock = () => fakeNow++;
+    // Room for 5 batches, 2 per tick: the loop fills the room, then waits for it (nothing completes here).
+    const bounded = deps(t, { maxClaimedBatches: 5, batchesPerTick: 2 });
+    const first = await runClaimLoop(bounded, { clock, waitMs: 1, maxMs: 40 });
+    expect(first.batches).toBe(5);
+    expect(first.claimed).toBe(5 * BATCH_SIZE);
+    expect(await t.core.redis.zcard(t.core.keys.claimedBatches)).toBe(5);
+    expect(await t.core.redis.zcard(t.core.keys.due)).toBe(1_250 - 500);
+    // With room, one loop claims everything due, 2 batches per tick: far past one tick's worth.
+    const open = deps(t, { maxClaimedBatches: 1_000, batchesPerTick: 2 });
+    const rest = await runClaimLoop(open, { clock, waitMs: 1, maxMs: 10_000 });
+    expect(rest.claimed).toBe(750);
+    expect(open.enqueued).toHaveLength(8);
+    expect(await t.core.redis.zcard(t.core.keys.due)).toBe(0);
+    await t.core.redis.del(t.core.keys.claimedBatches);
   });
 
   it('the sweep re-enqueues a claimed batch whose job is missing, and only that', async () => {

@@ -173,7 +173,7 @@ describe('POST /webhooks/resend', () => {
     const logger = pino({ level: 'silent' });
     const transport = new RecordingTransport();
     const sendDeps = { drip, subscribers: t.core.store, transport, renderContext: t.core.renderContext, from: t.config.emailFrom, rule, logger, metrics: t.core.metrics };
-    const tickDeps = (enqueued: string[]) => ({ drip, subscribers: t.core.store, rule, logger, enqueue: async (id: string) => void enqueued.push(id), jobExists: async () => true });
+    const tickDeps = (enqueued: string[]) => ({ drip, subscribers: t.core.store, rule, logger, enqueue: async (ids: string[]) => void enqueued.push(...ids), jobExists: async () => true });
 
     // Welcome to all three.
     const first: string[] = [];

@@ -61,6 +61,12 @@ export interface FakeResendOptions {
   maxStoredEmails?: number;
   /** Idempotency entries kept at most (oldest evicted). Default 10,000. */
   maxIdempotencyKeys?: number;
+  /**
+   * false: accepted emails are only counted, and their `send` tags kept to
+   * count duplicates (load benches, where storing 100,000 bodies would
+   * measure the fake). Default true.
+   */
+  keepEmails?: boolean;
 }
 
 export interface AcceptedEmail {
@@ -137,6 +143,10 @@ export class FakeResend {
   private readonly maxLogEntries: number;
   private readonly maxStoredEmails: number;
   private readonly maxIdempotencyKeys: number;
+  private readonly keepEmails: boolean;
+  private acceptedTotal = 0;
+  private readonly sendTags = new Set<string>();
+  private duplicates = 0;
   private rateLimit: number | null;
   private faultRates: FaultRates;
   private processingDelayMs: number;
@@ -163,6 +173,7 @@ export class FakeResend {
     this.maxLogEntries = options.maxLogEntries ?? 10_000;
     this.maxStoredEmails = options.maxStoredEmails ?? 50_000;
     this.maxIdempotencyKeys = options.maxIdempotencyKeys ?? 10_000;
+    this.keepEmails = options.keepEmails ?? true;
     this.rateLimit = options.rateLimitPerSecond ?? null;
     this.faultRates = { serverError: 0, dropBeforeAccept: 0, dropAfterAccept: 0, ...options.faults };
     this.processingDelayMs = options.processingDelayMs ?? 0;
@@ -257,6 +268,16 @@ export class FakeResend {
     return this.accepted.map((e) => ({ ...e, to: [...e.to], headers: { ...e.headers }, tags: e.tags.map((t) => ({ ...t })) }));
   }
 
+  /** How many emails were accepted (replays not counted), kept or not. */
+  acceptedCount(): number {
+    return this.acceptedTotal;
+  }
+
+  /** Accepted emails whose `send` tag value had already been accepted once: duplicate deliveries. */
+  duplicateSends(): number {
+    return this.duplicates;
+  }
+
   /** The request log, oldest first (copies). */
   requests(): RequestLogEntry[] {
     return this.log.map((e) => ({ ...e }));
@@ -284,6 +305,9 @@ export class FakeResend {
     this.script = [];
     this.log = [];
     this.accepted = [];
+    this.acceptedTotal = 0;
+    this.sendTags.clear();
+    this.duplicates = 0;
     this.idempotency.clear();
     this.window = [];
     this.random = seededRandom(this.seed);
@@ -438,7 +462,8 @@ export class FakeResend {
       if (ok) this.idempotency.set(storeKey, { state: 'done', hash, status: result.reply.status, body: JSON.stringify(result.reply.body), storedAt: this.clock() });
     }
     if (ok) {
-      this.accepted.push(...result.emails);
+      this.count(result.emails);
+      if (this.keepEmails) this.accepted.push(...result.emails);
       entry.acceptedCount = result.emails.length;
     }
     if (dropAfter) return drop('dropped_after_accept');
@@ -450,7 +475,7 @@ export class FakeResend {
     if (endpoint === '/emails') {
       const problem = validateEmail(body, false);
       if (problem) return { reply: error(422, 'validation_error', problem), emails: [] };
-      if (this.accepted.length + 1 > this.maxStoredEmails) return { reply: error(507, 'application_error', 'Fake Resend is full.'), emails: [] };
+      if (this.acceptedTotal + 1 > this.maxStoredEmails) return { reply: error(507, 'application_error', 'Fake Resend is full.'), emails: [] };
       const email = this.toAccepted(body as Record<string, unknown>, entry, key, 0, endpoint);
       return { reply: { status: 200, body: { id: email.id }, errorName: null }, emails: [email] };
     }
@@ -474,7 +499,7 @@ export class FakeResend {
       return { reply: error(422, 'validation_error', `emails[${first.index}]: ${first.message}`), emails: [] };
     }
     const rejected = new Set(errors.map((e) => e.index));
-    if (this.accepted.length + body.length - rejected.size > this.maxStoredEmails) {
+    if (this.acceptedTotal + body.length - rejected.size > this.maxStoredEmails) {
       return { reply: error(507, 'application_error', 'Fake Resend is full.'), emails: [] };
     }
     const emails: AcceptedEmail[] = [];
@@ -502,6 +527,16 @@ export class FakeResend {
       tags: ((item.tags as { name: string; value: string }[] | undefined) ?? []).map((t) => ({ name: t.name, value: t.value })),
       acceptedAt: this.clock(),
     };
+  }
+
+  private count(emails: AcceptedEmail[]): void {
+    this.acceptedTotal += emails.length;
+    for (const e of emails) {
+      const tag = e.tags.find((t) => t.name === 'send')?.value;
+      if (tag === undefined) continue;
+      if (this.sendTags.has(tag)) this.duplicates += 1;
+      else this.sendTags.add(tag);
+    }
   }
 
   /** Sliding-window limiter: admits the request (and counts it) or answers 429. */

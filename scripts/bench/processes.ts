@@ -1,0 +1,75 @@
+// Real `npm run worker` / `npm run web` processes for the bench, each in its
+// own process group so stopping one stops npm, tsx and node together.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BenchProcess {
+  readonly pid: number;
+  /** Date.now() when it printed its ready line. */
+  readonly readyAt: number;
+  /** Lines it printed at warn level or above (pino level >= 40), for the bench's notes. */
+  readonly problems: string[];
+  stop(): Promise<void>;
+}
+
+/** Runs `npm run <script>` and resolves once a stdout line contains `readyText`. */
+export async function startNpm(script: 'worker' | 'web', env: Record<string, string>, readyText: string, timeoutMs = 60_000): Promise<BenchProcess> {
+  const child: ChildProcess = spawn('npm', ['run', '--silent', script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const problems: string[] = [];
+  let buffered = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const readyAt = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm run ${script} did not print "${readyText}" within ${timeoutMs} ms`)), timeoutMs);
+    let ready = false;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!ready && line.includes(readyText)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(Date.now());
+        }
+        if (/"level":(4|5|6)\d/.test(line) && problems.length < 20) problems.push(line.slice(0, 400));
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (problems.length < 20) problems.push(chunk.toString().slice(0, 400));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`npm run ${script} exited with ${code} before it was ready: ${problems.join(' | ')}`));
+    });
+  });
+  return {
+    pid: child.pid!,
+    readyAt,
+    problems,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
