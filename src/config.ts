@@ -91,9 +91,19 @@ const schema = z.object({
   PENDING_RETENTION: duration('PENDING_RETENTION').prefault('30d'),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
-  RESEND_WEBHOOK_SECRET: z.string().min(1).optional(),
+  RESEND_WEBHOOK_SECRET: z
+    .string()
+    .refine(
+      isWebhookSecret,
+      'RESEND_WEBHOOK_SECRET must be the signing secret Resend shows for your webhook: "whsec_" followed by base64 (24 to 64 bytes). Copy it again from the Resend dashboard (Webhooks → your endpoint → Signing secret).',
+    )
+    .optional(),
   RESEND_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
   OUTBOX_DIR: z.string().default('.outbox'),
+  OUTBOX_IN_PRODUCTION: z
+    .enum(['true', 'false', '1', '0'], { message: 'OUTBOX_IN_PRODUCTION must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -123,6 +133,18 @@ const schema = z.object({
   ADMIN_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/**
+ * Standard Webhooks secrets (what Resend issues through Svix): "whsec_" and
+ * base64 of 24 to 64 random bytes. Anything else would start fine and then
+ * fail every webhook, so bounces would silently never be processed.
+ */
+export function isWebhookSecret(value: string): boolean {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value);
+  if (!m || m[1]!.length % 4 !== 0) return false;
+  const bytes = Buffer.from(m[1]!, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+}
 
 /** Every setting's name, for the test that checks README, .env.example and docker-compose.yml against them. */
 export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
@@ -250,6 +272,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (e.PUBLIC_URL && !isHttpsOrLocal(e.PUBLIC_URL)) {
       // Mail providers only honour one-click unsubscribe (RFC 8058) on https links.
       missing.push(`PUBLIC_URL must start with https:// in production (got ${new URL(e.PUBLIC_URL).origin}); only localhost may use http.`);
+    }
+    if (!e.RESEND_API_KEY && !e.OUTBOX_IN_PRODUCTION) {
+      // Without a key mail goes to .eml files that nobody reads in production
+      // (/outbox is hidden there): every reader would silently get nothing.
+      missing.push(
+        'RESEND_API_KEY is required in production: without it emails are only written to OUTBOX_DIR and nobody receives them. Set OUTBOX_IN_PRODUCTION=true if that is really what you want (a staging copy).',
+      );
     }
     if (missing.length > 0) throw new ConfigError(missing);
   }

@@ -104,7 +104,7 @@ describe('GET /outbox', () => {
   });
 
   it('does not exist in production', async () => {
-    const prod = await createTestApp('outboxprod', { NODE_ENV: 'production' });
+    const prod = await createTestApp('outboxprod', { NODE_ENV: 'production', OUTBOX_IN_PRODUCTION: 'true' });
     try {
       expect((await prod.app.inject({ url: '/outbox' })).statusCode).toBe(404);
     } finally {

@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     const both = problems({ NODE_ENV: 'production' }).join('\n');
     expect(both).toMatch(/PUBLIC_URL/);
     expect(both).toMatch(/APP_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example' }, cwd()).env).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example', RESEND_API_KEY: 're_x' }, cwd()).env).toBe('production');
   });
 
   it('refuses an http PUBLIC_URL in production, except on the local machine', () => {
@@ -51,7 +51,7 @@ describe('loadConfig', () => {
     expect(prod('http://localhost.clinic.example')).toMatch(/PUBLIC_URL must start with https/);
     expect(prod('http://127.0.0.1.nip.io')).toMatch(/PUBLIC_URL must start with https/);
     for (const local of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000', 'http://app.localhost']) {
-      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: local }, cwd()).publicUrl).toBe(local);
+      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: local, RESEND_API_KEY: 're_x' }, cwd()).publicUrl).toBe(local);
     }
     // Outside production, http is fine (development, tests).
     expect(loadConfig({ APP_SECRET: SECRET, PUBLIC_URL: 'http://clinic.example' }, cwd()).publicUrl).toBe('http://clinic.example');
