@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../web/app';
 import type { Core } from './compose';
+import { createHealth } from './health';
 import { webPlugins } from './web-plugins';
 
 /** Builds the HTTP app from the core and listens on PORT. */
@@ -16,7 +17,7 @@ export function createWebApp(core: Core): Promise<FastifyInstance> {
     service: core.service,
     logger: core.logger,
     metrics: core.metrics,
-    healthy: async () => (await core.redis.ping()) === 'PONG',
+    health: createHealth(core.redis, core.keys),
     plugins: webPlugins(core),
   });
 }

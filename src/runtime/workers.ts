@@ -19,6 +19,7 @@ import { runNewsletterTick, type NewsletterTickDeps } from '../newsletters/sched
 import { processNewsletterBatch, type NewsletterSendDeps } from '../newsletters/sender';
 import { connectRedis } from '../redis/connection';
 import type { Core } from './compose';
+import { recordTick } from './health';
 
 // Queue names may not contain ":" (BullMQ uses it in its own keys).
 export const SCHEDULER_QUEUE = 'scheduler';
@@ -26,6 +27,9 @@ export const SEND_QUEUE = 'send';
 /** Job names on the send queue: a drip batch or a newsletter batch (the job id is the batch id either way). */
 export const DRIP_JOB = 'send';
 export const NEWSLETTER_JOB = 'newsletter';
+/** The BullMQ job schedulers of the scheduler queue: the drip tick and the newsletter tick, every SCHEDULER_TICK. */
+export const TICK_SCHEDULER = 'drip-tick';
+export const NEWSLETTER_TICK_SCHEDULER = 'newsletter-tick';
 
 export const SEND_JOB_OPTIONS: JobsOptions = {
   // Transient provider failures (5xx, dropped connections) retry with
@@ -64,6 +68,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
   const sendQueue = new Queue(SEND_QUEUE, { connection: connection(), prefix, defaultJobOptions: SEND_JOB_OPTIONS });
   const schedulerQueue = new Queue(SCHEDULER_QUEUE, { connection: connection(), prefix });
   const workers: Worker[] = [];
+  let tickWatch: NodeJS.Timeout | undefined;
   let closing = false;
 
   if (options.scheduler) {
@@ -78,11 +83,6 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       maxClaimedBatches: config.maxClaimedBatches,
       jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
     };
-    await schedulerQueue.upsertJobScheduler(
-      'drip-tick',
-      { every: config.schedulerTickMs },
-      { name: 'tick', opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
-    );
     const newsletterTickDeps: NewsletterTickDeps = {
       store: core.newsletterStore,
       redis: core.redis,
@@ -97,16 +97,41 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
       queued: () => sendQueue.getJobCountByTypes('wait', 'prioritized'),
     };
-    await schedulerQueue.upsertJobScheduler(
-      'newsletter-tick',
-      { every: config.schedulerTickMs },
-      { name: 'newsletter-tick', opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
-    );
+    const schedulers = [
+      { id: TICK_SCHEDULER, name: 'tick' },
+      { id: NEWSLETTER_TICK_SCHEDULER, name: 'newsletter-tick' },
+    ];
+    const register = (s: { id: string; name: string }) =>
+      schedulerQueue.upsertJobScheduler(
+        s.id,
+        { every: config.schedulerTickMs },
+        { name: s.name, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+      );
+    for (const s of schedulers) await register(s);
+    // A Redis that comes back empty (restarted without persistence, failed
+    // over to an empty replica, flushed) has lost the job schedulers, and
+    // nothing would ever tick again. Look for them regularly and put them back.
+    const watchTicks = async () => {
+      for (const s of schedulers) {
+        if (closing) return;
+        try {
+          if (await schedulerQueue.getJobScheduler(s.id)) continue;
+          await register(s);
+          logger.warn({ scheduler: s.id }, 'a tick job scheduler was missing (Redis restarted empty?); registered it again');
+        } catch {
+          // Redis unreachable: the next look will tell.
+        }
+      }
+    };
+    tickWatch = setInterval(() => void watchTicks(), Math.max(5 * config.schedulerTickMs, 1000));
+    tickWatch.unref();
     const tickWorker = new Worker(
       SCHEDULER_QUEUE,
       async (job) => {
         if (job.name === 'newsletter-tick') return runNewsletterTick(newsletterTickDeps, Date.now());
         const result = await runClaimLoop(tickDeps, { stopped: () => closing });
+        // /readyz reads this: the tick ran, recently.
+        await recordTick(core.redis, core.keys, config.schedulerTickMs, Date.now());
         core.metrics.dueSubscribers.set(await drip.dueCount());
         return result;
       },
@@ -251,6 +276,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
     schedulerQueue,
     close: async () => {
       closing = true;
+      clearInterval(tickWatch);
       // Worker.close() stops taking jobs and waits for the in-flight ones.
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([sendQueue.close(), schedulerQueue.close()]);

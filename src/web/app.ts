@@ -12,8 +12,10 @@ import type { Metrics } from '../observability/metrics';
 import { httpLogger } from '../observability/redact';
 import type { RequestMeta } from '../subscribers/consent-ledger';
 import type { SubscriptionService } from '../subscribers/service';
+import type { Health } from '../runtime/health';
 import { MethodIndex } from './methods';
 import { metricsAccess } from './metrics-access';
+import { registerHealthRoutes } from './routes/health';
 import { registerManageRoutes } from './routes/manage';
 import { registerSignupRoutes } from './routes/signup';
 import { errorPage, sendPage, wantsJson } from './respond';
@@ -39,7 +41,7 @@ export interface WebDeps {
   service: SubscriptionService;
   logger: Logger;
   metrics: Metrics;
-  healthy: () => Promise<boolean>;
+  health: Health;
   /** Tests shorten these; production uses HTTP_TIMEOUTS. */
   timeouts?: HttpTimeouts;
   /** Extra routes from other domains (webhooks, the dev outbox), registered after the core ones. */
@@ -199,10 +201,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     return reply.type(file.type).header('cache-control', 'public, max-age=3600').send(file.body);
   });
 
-  app.get('/healthz', async (_request, reply) => {
-    const ok = await deps.healthy().catch(() => false);
-    return reply.code(ok ? 200 : 503).send({ ok });
-  });
+  registerHealthRoutes(app, deps.health);
 
   app.get('/metrics', async (request, reply) => {
     const access = metricsAccess(request, deps.config);
