@@ -102,7 +102,7 @@ describe('slow clients', () => {
       service: t.core.service,
       logger: t.core.logger,
       metrics: t.core.metrics,
-      healthy: async () => true,
+      health: { live: async () => true, ready: async () => ({ ok: true, checks: { redis: 'ok', scheduler: 'ok' } }) },
       timeouts: { requestMs: 1500, idleMs: 1000, checkEveryMs: 200 },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
