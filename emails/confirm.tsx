@@ -16,7 +16,7 @@ export interface ConfirmEmailProps extends BaseEmailProps {
 export default function ConfirmEmail(props: ConfirmEmailProps) {
   const { brand, confirmUrl } = props;
   return (
-    <Layout {...props} subject={subject} preheader={preheader} reason={reason}>
+    <Layout {...props} subject={subject} preheader={preheader} reason={reason} showPreferences={false}>
       <Title>Confirm your email address</Title>
       {/* No name here: a greeting in a confirmation proves nothing, and the name is whatever a stranger typed. */}
       <Greeting firstName={null} />

@@ -16,6 +16,11 @@ export interface LayoutProps {
   reason: string;
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /**
+   * False before the reader has confirmed (the confirmation email): there are
+   * no preferences to change yet, so the footer offers none.
+   */
+  showPreferences?: boolean;
   children: ReactNode;
 }
 
@@ -30,7 +35,7 @@ export function Disclaimer() {
   );
 }
 
-export function Layout({ subject, preheader, brand, reason, unsubscribeUrl, preferencesUrl, children }: LayoutProps) {
+export function Layout({ subject, preheader, brand, reason, unsubscribeUrl, preferencesUrl, showPreferences = true, children }: LayoutProps) {
   return (
     <Html lang="en" dir="ltr">
       <Head>
@@ -60,12 +65,14 @@ export function Layout({ subject, preheader, brand, reason, unsubscribeUrl, pref
                 Unsubscribe with one click
               </Link>
             </Text>
-            <Text className={cls.muted} style={footerText}>
-              Prefer other topics?{' '}
-              <Link className={cls.link} href={preferencesUrl} style={footerLink}>
-                Change your email preferences
-              </Link>
-            </Text>
+            {showPreferences ? (
+              <Text className={cls.muted} style={footerText}>
+                Prefer other topics?{' '}
+                <Link className={cls.link} href={preferencesUrl} style={footerLink}>
+                  Change your email preferences
+                </Link>
+              </Text>
+            ) : null}
             <Text className={cls.muted} style={footerText}>
               {brand.clinicName}, {brand.postalAddress}
             </Text>

@@ -15,6 +15,7 @@ import type { SubscriptionService } from '../subscribers/service';
 import type { Health } from '../runtime/health';
 import { MethodIndex } from './methods';
 import { metricsAccess } from './metrics-access';
+import { registerEmbedRoutes } from './routes/embed';
 import { registerHealthRoutes } from './routes/health';
 import { registerManageRoutes } from './routes/manage';
 import { registerSignupRoutes } from './routes/signup';
@@ -49,10 +50,14 @@ export interface WebDeps {
 }
 
 // A Map, not an object literal: /static/constructor must not find Object's.
-const STATIC = new Map<string, { type: string; body: Buffer }>([
+// `embed` files are loaded by other sites (the embeddable form): they alone are
+// served with Cross-Origin-Resource-Policy: cross-origin.
+const STATIC = new Map<string, { type: string; body: Buffer; embed?: boolean }>([
   ['app.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/app.css', import.meta.url)) }],
-  ['tz.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)) }],
+  ['tz.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)), embed: true }],
+  ['embed.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/embed.css', import.meta.url)), embed: true }],
 ]);
+const FAVICON = readFileSync(new URL('./static/favicon.ico', import.meta.url));
 
 function tooLarge(): Error & { statusCode: number; code: string } {
   return Object.assign(new Error('The request is too large.'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
@@ -198,8 +203,13 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   app.get<{ Params: { name: string } }>('/static/:name', async (request, reply) => {
     const file = STATIC.get(request.params.name);
     if (!file) return errorPage(request, reply, deps.config, 404, 'There is nothing at this address.');
+    if (file.embed) reply.header('cross-origin-resource-policy', 'cross-origin');
     return reply.type(file.type).header('cache-control', 'public, max-age=3600').send(file.body);
   });
+
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply.type('image/x-icon').header('cache-control', 'public, max-age=86400').send(FAVICON),
+  );
 
   registerHealthRoutes(app, deps.health);
 
@@ -217,6 +227,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
   });
 
   registerSignupRoutes(app, deps);
+  registerEmbedRoutes(app, deps);
   registerManageRoutes(app, deps);
   for (const plugin of deps.plugins ?? []) await plugin(app);
 

@@ -27,9 +27,16 @@ describe('templates', () => {
     for (const [id, email] of await renderAll()) {
       expect(email.html, id).toMatch(/^<!DOCTYPE html/);
       expect(email.html, id).toContain(`href="${unsubscribe}"`);
-      expect(email.html, id).toContain(`href="${preferences}"`);
       expect(email.text, id).toContain(unsubscribe);
-      expect(email.text, id).toContain(preferences);
+      // Before confirming there are no preferences to change: the confirmation offers none.
+      if (id === 'confirm') {
+        expect(email.html, id).not.toContain(preferences);
+        expect(email.text, id).not.toContain(preferences);
+        expect(email.text, id).not.toMatch(/preferences/i);
+      } else {
+        expect(email.html, id).toContain(`href="${preferences}"`);
+        expect(email.text, id).toContain(preferences);
+      }
       for (const out of [email.html, email.text]) {
         expect(out, id).toContain('12 Harbour Street, Springfield 01234');
         expect(out, id).toContain('not medical advice');
