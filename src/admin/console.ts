@@ -9,7 +9,7 @@ import session from '@fastify/session';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../runtime/compose';
-import { SCHEDULER_QUEUE, SEND_QUEUE } from '../runtime/workers';
+import { SCHEDULER_QUEUE } from '../runtime/workers';
 import { errorPage } from '../web/respond';
 import { AdminAccounts } from './accounts';
 import { registerConsoleAssets, registerPublicAssets } from './assets';
@@ -46,10 +46,10 @@ export async function registerConsole(app: FastifyInstance, core: Core, options:
   const store = new RedisSessionStore(core.redis, core.keys, config.admin.sessionTtlMs);
   const secureCookie = config.publicUrl.startsWith('https:');
   const queues = {
-    send: new Queue(SEND_QUEUE, { connection: core.redis, prefix: config.redisPrefix }),
+    send: core.sendQueue,
     scheduler: new Queue(SCHEDULER_QUEUE, { connection: core.redis, prefix: config.redisPrefix }),
   };
-  const ctx: AdminContext = { core, accounts, queues };
+  const ctx: AdminContext = { core, accounts, queues, sections: SECTIONS };
   setConsoleFrame(
     SECTIONS.map((s) => ({ href: `/admin${s.path}`, title: s.title })),
     config.clinic.name,
@@ -62,7 +62,7 @@ export async function registerConsole(app: FastifyInstance, core: Core, options:
 
   registerPublicAssets(app);
   app.addHook('onClose', async () => {
-    await Promise.all([queues.send.close(), queues.scheduler.close()]);
+    await queues.scheduler.close();
   });
 
   await app.register(

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import type { ReactNode } from 'react';
 import type { Core } from '../runtime/compose';
 import type { AdminAccounts } from './accounts';
 
@@ -8,6 +9,8 @@ export interface AdminContext {
   core: Core;
   accounts: AdminAccounts;
   queues: { send: Queue; scheduler: Queue };
+  /** Every mounted section (src/admin/sections.ts). */
+  sections: readonly AdminSection[];
 }
 
 /**
@@ -21,4 +24,9 @@ export interface AdminSection {
   /** Shown in the navigation. */
   title: string;
   plugin: (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
+  /**
+   * Optional panel on the overview page (e.g. the newsletter issues and their
+   * figures), rendered in section order under its own heading.
+   */
+  overview?: (ctx: AdminContext, now: number) => Promise<{ heading: string; body: ReactNode }>;
 }

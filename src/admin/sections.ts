@@ -3,5 +3,8 @@
 // this order. Render pages with adminPage() from ./respond.
 import type { AdminSection } from './context';
 import { overviewSection } from './routes/overview';
+import { exportSection } from './routes/export';
+import { queuesSection } from './routes/queues';
+import { subscribersSection } from './routes/subscribers';
 
-export const SECTIONS: readonly AdminSection[] = [overviewSection];
+export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, queuesSection, exportSection];

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 import type { Keys } from '../redis/keys';
+import { withDirectory } from '../subscribers/directory';
 
 const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
@@ -68,7 +69,7 @@ export class DripStore {
     redis.defineCommand('dripClaim', { numberOfKeys: 3, lua: script('claim') });
     redis.defineCommand('dripReschedule', { numberOfKeys: 1, lua: script('reschedule') });
     redis.defineCommand('dripFreeze', { numberOfKeys: 1, lua: script('freeze') });
-    redis.defineCommand('dripComplete', { numberOfKeys: 3, lua: script('complete') });
+    redis.defineCommand('dripComplete', { numberOfKeys: 3, lua: withDirectory(script('complete')) });
   }
 
   /** Due subscribers, oldest first. O(log n + limit): an idle tick never scans. */

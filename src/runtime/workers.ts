@@ -12,6 +12,7 @@ import {
 } from '../delivery/errors';
 import { SEND_PRIORITY } from '../delivery/priority';
 import { CONFIRM_JOB, confirmationGaveUp, processConfirmation, type ConfirmationDeps } from '../delivery/transactional';
+import { QuotaAlert } from '../delivery/quota-alert';
 import { processSendBatch, type SendDeps } from '../drip/sender';
 import { ruleFromConfig, runClaimLoop, type TickDeps } from '../drip/scheduler';
 import { DripStore } from '../drip/store';
@@ -185,6 +186,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       logger,
       metrics: core.metrics,
     };
+    const quotaAlert = new QuotaAlert(core.redis, core.keys);
     const processor = async (job: Job, token?: string) => {
       try {
         // Confirmations share this queue, its limiter and the pacer; they
@@ -196,6 +198,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
             : await processSendBatch(job.data.batchId, sendDeps, Date.now());
         // Cleared only once a batch goes through: the quota is back.
         core.metrics.quotaParked.set(0);
+        if (job.name !== CONFIRM_JOB) await quotaAlert.clear();
         return result;
       } catch (err) {
         if (err instanceof RateLimitedError) {
@@ -209,6 +212,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
           // Park until the quota resets; retrying sooner only burns requests.
           core.metrics.providerThrottled.inc({ kind: err.quota === 'monthly' ? 'monthly_quota' : 'daily_quota' });
           core.metrics.quotaParked.set(1);
+          await quotaAlert.raise(err.quota, err.resumeAt, Date.now());
           logger.error(
             { ...jobRef(job), quota: err.quota, resumeAt: err.resumeAt.toISOString() },
             'ALERT: provider sending quota exhausted; batch parked until the quota resets',

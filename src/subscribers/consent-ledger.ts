@@ -11,6 +11,7 @@ export const LEDGER_EVENTS = [
   'resumed',
   'bounced',
   'complained',
+  'imported', // came in from a list import; its source names where consent was recorded
 ] as const;
 export type LedgerEvent = (typeof LEDGER_EVENTS)[number];
 

@@ -6,6 +6,7 @@ import type { Redis, Result } from 'ioredis';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { withDirectory } from './directory';
 import { preferenceLimitKey } from './preference-limits';
 import { addressLimitKey } from './signup-limits';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
@@ -77,9 +78,10 @@ export class SubscriberStore {
     private readonly options: StoreOptions,
   ) {
     this.now = options.clock ?? Date.now;
-    redis.defineCommand('meridianSignup', { numberOfKeys: 3, lua: script('signup') });
-    redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: script('transition') });
-    redis.defineCommand('meridianErase', { numberOfKeys: 7, lua: script('erase') });
+    // Each keeps the directory (console lists, counts, daily figures) in step.
+    redis.defineCommand('meridianSignup', { numberOfKeys: 3, lua: withDirectory(script('signup')) });
+    redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: withDirectory(script('transition')) });
+    redis.defineCommand('meridianErase', { numberOfKeys: 7, lua: withDirectory(script('erase')) });
   }
 
   /**
@@ -114,6 +116,7 @@ export class SubscriberStore {
         confirmationThrottleMs,
         JSON.stringify(fields),
         JSON.stringify(entry),
+        this.keys.prefix,
       );
       if (outcome === 'retry') {
         candidate = id;
@@ -126,6 +129,17 @@ export class SubscriberStore {
       return { outcome: 'no-change', subscriber };
     }
     throw new Error('Signup kept racing with concurrent signups for the same address; retry the request.');
+  }
+
+  /**
+   * A new confirmation for a pending subscriber, asked for from the console:
+   * returns the new confirmationSentAt for the confirmation job, or null when
+   * the subscriber is not pending.
+   */
+  async renewConfirmation(id: string): Promise<number | null> {
+    const at = this.now();
+    const result = await this.transition(id, 'pending', { confirmationSentAt: String(at) }, null, 'keep');
+    return result === 'ok' ? at : null;
   }
 
   /** Records that the confirmation email went out (or clears the throttle if it failed). */
@@ -215,13 +229,13 @@ export class SubscriberStore {
     );
   }
 
-  async pause(id: string, until: number, meta: RequestMeta): Promise<TransitionResult> {
+  async pause(id: string, until: number, meta: RequestMeta, source = 'preferences-page'): Promise<TransitionResult> {
     const at = this.now();
     return this.transition(
       id,
       'active,paused',
       { status: 'paused', pausedUntil: String(until) },
-      ledgerEntry('paused', at, 'preferences-page', meta, { detail: { until: new Date(until).toISOString() } }),
+      ledgerEntry('paused', at, source, meta, { detail: { until: new Date(until).toISOString() } }),
       'keep',
     );
   }
@@ -302,6 +316,7 @@ export class SubscriberStore {
       id,
       subscriber.canonical,
       this.tombstone(subscriber.canonical),
+      this.keys.prefix,
     );
     if (removed !== 1) return false;
     // Counters only, so outside the script: one key at a time keeps this
@@ -342,6 +357,7 @@ export class SubscriberStore {
       entry ? JSON.stringify(entry) : '',
       String(due),
       skipIfSame ? '1' : '0',
+      this.keys.prefix,
     );
     return outcome as TransitionResult;
   }

@@ -7,6 +7,7 @@ import { subscriberOfSendTag } from '../drip/sender';
 import type { Metrics } from '../observability/metrics';
 import type { Keys } from '../redis/keys';
 import type { SubscriberStore } from '../subscribers/store';
+import { SubscriberEvents } from './subscriber-events';
 import { interpretResendEvent, verifyResendWebhook, type IncomingHeaders, type ResendEvent, type ResendWebhookVerifier } from './resend';
 
 export interface WebhookDeps {
@@ -67,11 +68,35 @@ async function apply(deps: WebhookDeps, event: ResendEvent, webhookId: string): 
     }
     deps.metrics.deliveryEvents.inc({ event: meaning.reason, sequence: meaning.sequence ?? 'none', step: meaning.step ?? 'none' });
     await countStep(deps, meaning.sequence, meaning.step, meaning.reason);
+    await recordForSubscriber(deps, meaning.sendId, event, meaning);
   } else if (meaning.kind === 'count') {
     deps.metrics.deliveryEvents.inc({ event: meaning.metric, sequence: meaning.sequence ?? 'none', step: meaning.step ?? 'none' });
     await countStep(deps, meaning.sequence, meaning.step, meaning.metric);
+    await recordForSubscriber(deps, meaning.sendId, event, meaning);
   }
   return { status: 200, body: { ok: true, message: meaning.kind === 'ignore' ? meaning.why : 'processed' } };
+}
+
+/** The event on the subscriber's own timeline (console), when the send tag names them. */
+async function recordForSubscriber(
+  deps: WebhookDeps,
+  sendId: string | null,
+  event: ResendEvent,
+  meaning: { sequence: string | null; step: string | null; emailId: string | null },
+): Promise<void> {
+  const subscriberId = sendId ? subscriberOfSendTag(sendId) : null;
+  if (!subscriberId) return;
+  const data = event.data;
+  const createdAt = typeof event.created_at === 'string' && !Number.isNaN(Date.parse(event.created_at)) ? new Date(event.created_at).toISOString() : new Date().toISOString();
+  const bounce = data.bounce && typeof data.bounce === 'object' ? (data.bounce as Record<string, unknown>) : null;
+  await new SubscriberEvents(deps.redis, deps.keys).record(subscriberId, {
+    at: createdAt,
+    type: event.type,
+    sequence: meaning.sequence,
+    step: meaning.step,
+    emailId: meaning.emailId,
+    ...(bounce && typeof bounce.type === 'string' ? { detail: `bounce: ${bounce.type}${typeof bounce.subType === 'string' ? ` / ${bounce.subType}` : ''}` } : {}),
+  });
 }
 
 async function countStep(deps: WebhookDeps, sequence: string | null, step: string | null, metric: string): Promise<void> {

@@ -15,6 +15,7 @@ for _, r in ipairs(results) do
   local status = redis.call('HGET', sub, 'status')
   -- Erased meanwhile: nothing of theirs may be written back.
   if status then
+    local before = dir_state(ARGV[2], r.id)
     if redis.call('HGET', sub, 'batch') == ARGV[1] then
       redis.call('HDEL', sub, 'batch')
     end
@@ -36,6 +37,7 @@ for _, r in ipairs(results) do
     if r.nextDue and receiving and (r.outcome == 'sent' or r.outcome == 'requeue') then
       redis.call('ZADD', KEYS[1], r.nextDue, r.id)
     end
+    dir_sync(ARGV[2], r.id, before)
   end
 end
 redis.call('DEL', KEYS[3])

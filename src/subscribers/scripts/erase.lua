@@ -4,10 +4,15 @@
 -- KEYS[4] due index        KEYS[5] tombstone set   KEYS[6] send ledger of the subscriber
 -- KEYS[7] per-address signup rate-limit counter
 -- ARGV[1] subscriber id    ARGV[2] canonical       ARGV[3] tombstone digest
+-- ARGV[4] key prefix (the directory indexes, see directory.lua)
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
+local before = dir_state(ARGV[4], ARGV[1])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[6], KEYS[7])
+dir_sync(ARGV[4], ARGV[1], before)
+-- The provider events of this person (src/webhooks/subscriber-events.ts).
+redis.call('DEL', ARGV[4] .. ':events:' .. ARGV[1])
 if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[1] then
   redis.call('HDEL', KEYS[3], ARGV[2])
 end

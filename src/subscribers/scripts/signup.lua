@@ -7,6 +7,7 @@
 -- ARGV[4] confirmation throttle (ms)
 -- ARGV[5] JSON fields to write (email, firstName, timeZone, topics, consentVersion)
 -- ARGV[6] JSON ledger entry
+-- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
 -- Returns {outcome, id, previousStatus}; outcome is send | throttled | none | retry
 local existing = redis.call('HGET', KEYS[1], ARGV[2])
 if existing and existing ~= ARGV[1] then
@@ -33,6 +34,8 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('HSET', KEYS[2], 'id', ARGV[1], 'canonical', ARGV[2], 'createdAt', ARGV[3], 'confirmationSentAt', ARGV[3])
   redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
   redis.call('RPUSH', KEYS[3], ARGV[6])
+  dir_sync(ARGV[7], ARGV[1], nil)
+  dir_count(ARGV[7], ARGV[6])
   return {'send', ARGV[1], ''}
 end
 
@@ -46,6 +49,7 @@ local last = tonumber(redis.call('HGET', KEYS[2], 'confirmationSentAt') or '0')
 if status == 'pending' and now - last < tonumber(ARGV[4]) then
   return {'throttled', ARGV[1], status}
 end
+local before = dir_state(ARGV[7], ARGV[1])
 if status == 'unsubscribed' then
   -- A fresh signup after unsubscribing starts double opt-in again.
   redis.call('HDEL', KEYS[2], 'sequence', 'step', 'pausedUntil')
@@ -53,4 +57,6 @@ end
 write('pending')
 redis.call('HSET', KEYS[2], 'confirmationSentAt', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[6])
+dir_sync(ARGV[7], ARGV[1], before)
+dir_count(ARGV[7], ARGV[6])
 return {'send', ARGV[1], status}

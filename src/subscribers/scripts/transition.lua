@@ -7,6 +7,7 @@
 -- ARGV[4] JSON ledger entry, or "" for none
 -- ARGV[5] due index action: keep | remove | a score (ms) to add
 -- ARGV[6] "1" to skip when nothing would change (fields already equal)
+-- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
 -- Returns {outcome, previousStatus}; outcome is ok | unchanged | skip | missing
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'missing', ''}
@@ -20,6 +21,7 @@ if ARGV[2] ~= '*' then
   if not allowed then return {'skip', status} end
 end
 local fields = cjson.decode(ARGV[3])
+local before = dir_state(ARGV[7], ARGV[1])
 if ARGV[6] == '1' then
   local same = true
   for k, v in pairs(fields) do
@@ -37,6 +39,8 @@ end
 if ARGV[4] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[4])
 end
+dir_sync(ARGV[7], ARGV[1], before)
+dir_count(ARGV[7], ARGV[4])
 if ARGV[5] == 'remove' then
   redis.call('ZREM', KEYS[3], ARGV[1])
 elseif ARGV[5] ~= 'keep' then
