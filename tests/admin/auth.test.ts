@@ -140,7 +140,7 @@ describe('sessions', () => {
 
 describe('https', () => {
   it('marks the cookie Secure when PUBLIC_URL is https, and refuses to sign in over plain http', async () => {
-    const s = await createConsoleApp('adminhttps', { PUBLIC_URL: 'https://clinic.example', TRUST_PROXY: 'true' });
+    const s = await createConsoleApp('adminhttps', { PUBLIC_URL: 'https://clinic.example', TRUST_PROXY: '1' });
     try {
       const viaProxy = { 'x-forwarded-proto': 'https' };
       const session = await signIn(s.app, ADMIN.email, ADMIN.password, viaProxy);

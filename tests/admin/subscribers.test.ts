@@ -97,14 +97,14 @@ describe('subscriber pages', () => {
   });
 
   it('exports a streamed CSV with formula cells neutralised', async () => {
-    await signup('=cmd@example.org', '=HYPERLINK("x")');
+    await signup('=cmd@example.org');
     const csv = await get('/admin/export/subscribers.csv');
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\n');
     expect(lines[0]).toBe('email,status,topics,first_name,time_zone,signed_up_at,confirmed_at,last_sent_at,sequence,next_step');
     expect(lines.length).toBeGreaterThan(130);
-    expect(csv.body).toContain(`'=HYPERLINK`);
+    expect(csv.body).toContain(`'=cmd@example.org`);
     expect(csv.body).not.toMatch(/^=/m);
   });
 });
