@@ -202,7 +202,7 @@ describe('sign-in limits and logs', () => {
 
 describe('production without an account', () => {
   it('answers 404 under /admin and says in the log how to turn the console on', async () => {
-    const p = await createConsoleApp('adminprod', { NODE_ENV: 'production', PUBLIC_URL: 'https://clinic.example', ADMIN_PASSWORD_COST: '14' }, false);
+    const p = await createConsoleApp('adminprod', { NODE_ENV: 'production', PUBLIC_URL: 'https://clinic.example', ADMIN_PASSWORD_COST: '14', OUTBOX_IN_PRODUCTION: 'true' }, false);
     try {
       for (const url of ['/admin', '/admin/login', '/admin/subscribers']) {
         expect((await p.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
