@@ -215,6 +215,13 @@ export class SubscriptionService {
     return current && (current.status === 'active' || current.status === 'paused') ? 'already' : 'not-pending';
   }
 
+  /** Self-service access (GDPR Art. 15/20): everything held about this person, as the store exports it. */
+  async exportData(subscriber: Subscriber) {
+    const data = await this.deps.store.exportData(subscriber.id);
+    if (data) this.deps.logger.info({ subscriberId: subscriber.id }, 'data exported by the subscriber');
+    return data;
+  }
+
   async unsubscribe(subscriber: Subscriber, source: string, meta: RequestMeta): Promise<'unsubscribed' | 'already'> {
     const result = await this.deps.store.unsubscribe(subscriber.id, source, meta);
     if (result === 'ok') this.deps.logger.info({ subscriberId: subscriber.id, source }, 'unsubscribed');

@@ -1,5 +1,6 @@
 import { TOPICS, type TopicId } from '../../content/topics';
 import { Layout, type PageBrand } from './layout';
+import { YourData } from './privacy';
 
 /** GET /confirm/:token shows this; only the button's POST confirms (link scanners prefetch GETs). */
 export function ConfirmPage(props: { brand: PageBrand; action: string; email: string }) {
@@ -68,7 +69,9 @@ export function PreferencesPage(p: PreferencesPageProps) {
         </p>
       ) : null}
       {!active ? (
-        <p className="notice info">You are unsubscribed and will not receive any emails. To subscribe again, use the signup form.</p>
+        <p className="notice info">
+          You are unsubscribed and will not receive any emails. To subscribe again, <a href="/">use the signup form</a>.
+        </p>
       ) : (
         <>
           <form method="post" action={p.action}>
@@ -121,6 +124,7 @@ export function PreferencesPage(p: PreferencesPageProps) {
           </form>
         </>
       )}
+      <YourData action={p.action} />
     </Layout>
   );
 }

@@ -1,6 +1,7 @@
 // Signed-link routes: confirm, unsubscribe (incl. RFC 8058 one-click) and
 // preferences. A GET only ever shows a page; state changes need a POST,
 // because corporate link scanners fetch every link in an email.
+import type { ReactNode } from 'react';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebDeps } from '../app';
 import { requestMeta } from '../app';
@@ -8,6 +9,8 @@ import { PAUSE_CHOICES } from '../../subscribers/service';
 import type { Subscriber } from '../../subscribers/types';
 import { ConfirmPage, PreferencesPage, UnsubscribePage } from '../pages/manage';
 import { MessagePage } from '../pages/message';
+import { NextSteps } from '../pages/next-steps';
+import { DeleteDataPage } from '../pages/privacy';
 import { brandOf, errorPage, sendPage, wantsJson } from '../respond';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
@@ -25,14 +28,32 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     return resolved.subscriber;
   }
 
-  const done = (reply: FastifyReply, title: string, text: string, tone: 'ok' | 'info' = 'ok') =>
+  const done = (reply: FastifyReply, title: string, text: string, tone: 'ok' | 'info' = 'ok', next?: ReactNode) =>
     sendPage(
       reply,
       200,
       <MessagePage brand={brand} title={title} tone={tone}>
         <p>{text}</p>
+        {next}
       </MessagePage>,
     );
+  // Next steps, so the outcome pages are not dead ends.
+  const afterConfirm = (
+    <NextSteps
+      links={[
+        { href: deps.config.clinic.bookingUrl, label: 'Book a visit to the clinic' },
+        { href: '/', label: 'Back to the home page' },
+      ]}
+    />
+  );
+  const afterUnsubscribe = (token: string) => (
+    <NextSteps
+      links={[
+        { href: '/', label: 'Changed your mind? Sign up again' },
+        { href: `/preferences/${token}`, label: 'Download or delete your data' },
+      ]}
+    />
+  );
 
   app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
     const subscriber = await subscriberFor(request, reply, 'confirm');
@@ -50,7 +71,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     const result = await service.confirm(subscriber, requestMeta(request));
     if (result === 'confirmed') {
       deps.metrics.lifecycle.inc({ event: 'confirmed', source: 'confirm-page' });
-      return done(reply, 'You are subscribed', 'Thank you for confirming. Your first email is on its way.');
+      return done(reply, 'You are subscribed', 'Thank you for confirming. Your first email is on its way.', 'ok', afterConfirm);
     }
     if (result === 'already') {
       return done(reply, 'Already confirmed', 'Your subscription is already confirmed. There is nothing more to do.', 'info');
@@ -63,7 +84,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     const subscriber = await subscriberFor(request, reply, 'manage');
     if (!subscriber) return reply;
     if (!isReceiving(subscriber)) {
-      return done(reply, 'You are unsubscribed', 'This address will not receive any more emails from us.', 'info');
+      return done(reply, 'You are unsubscribed', 'This address will not receive any more emails from us.', 'info', afterUnsubscribe(request.params.token));
     }
     return sendPage(
       reply,
@@ -91,7 +112,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     if (result === 'unsubscribed') deps.metrics.lifecycle.inc({ event: 'unsubscribed', source: fromPage ? 'page' : 'one-click' });
     if (wantsJson(request)) return reply.code(200).send({ ok: true, status: 'unsubscribed' });
     if (!fromPage) return reply.code(200).type('text/plain; charset=utf-8').send('Unsubscribed.\n');
-    return done(reply, 'You are unsubscribed', 'You will not receive any more emails from us. We are sorry to see you go.');
+    return done(reply, 'You are unsubscribed', 'You will not receive any more emails from us. We are sorry to see you go.', 'ok', afterUnsubscribe(request.params.token));
   });
 
   const preferences = (
@@ -130,6 +151,25 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     const body = (request.body ?? {}) as Record<string, unknown>;
     const meta = requestMeta(request);
     const action = body.action;
+    // Privacy actions work whatever the status (an unsubscribed person may still want their data).
+    if (action === 'download') {
+      const data = await service.exportData(subscriber);
+      if (!data) return errorPage(request, reply, deps.config, 404, 'We could not find a subscription for this link. It may have been deleted.');
+      return reply
+        .code(200)
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="my-data-${new Date(data.exportedAt).toISOString().slice(0, 10)}.json"`)
+        .header('cache-control', 'no-store')
+        .send(JSON.stringify(data, null, 2));
+    }
+    if (action === 'delete') {
+      return sendPage(reply, 200, <DeleteDataPage brand={brand} action={request.url} email={subscriber.email} preferencesUrl={request.url} />);
+    }
+    if (action === 'delete-confirmed') {
+      await service.erase(subscriber);
+      deps.metrics.lifecycle.inc({ event: 'erased', source: 'preferences-page' });
+      return done(reply, 'Your data is deleted', 'We have deleted your address, name, consent record and send history. We will not email you again.', 'ok', <NextSteps links={[{ href: '/', label: 'Sign up again on the home page' }]} />);
+    }
     if (!isReceiving(subscriber) && action !== 'unsubscribe') {
       return preferences(reply, request, subscriber, 409, undefined, 'This address is unsubscribed. Sign up again to receive emails.');
     }
@@ -163,7 +203,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     } else if (action === 'unsubscribe') {
       const result = await service.unsubscribe(subscriber, 'preferences-page', meta);
       if (result === 'unsubscribed') deps.metrics.lifecycle.inc({ event: 'unsubscribed', source: 'preferences-page' });
-      return done(reply, 'You are unsubscribed', 'You will not receive any more emails from us.');
+      return done(reply, 'You are unsubscribed', 'You will not receive any more emails from us.', 'ok', afterUnsubscribe(request.params.token));
     } else {
       return preferences(reply, request, subscriber, 400, undefined, 'Please use one of the buttons on this page.');
     }
@@ -174,13 +214,18 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
   function notPending(reply: FastifyReply, subscriber: Subscriber) {
     const text =
       subscriber.status === 'unsubscribed'
-        ? 'This subscription was cancelled. To subscribe again, use the signup form.'
+        ? 'This subscription was cancelled.'
         : 'This address cannot be subscribed. If you think this is a mistake, please contact the clinic.';
     return sendPage(
       reply,
       409,
       <MessagePage brand={brand} title="This link no longer applies" tone="info">
         <p>{text}</p>
+        {subscriber.status === 'unsubscribed' ? (
+          <p>
+            To subscribe again, <a href="/">use the signup form</a>.
+          </p>
+        ) : null}
       </MessagePage>,
     );
   }

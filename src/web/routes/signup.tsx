@@ -13,6 +13,8 @@ function str(value: unknown): string | undefined {
 
 export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void {
   const brand = brandOf(deps.config);
+  // Without a Resend key outside production, mail goes to the /outbox viewer.
+  const outboxHint = deps.config.env !== 'production' && !deps.config.resend.apiKey;
 
   app.get('/', async (_request, reply) =>
     sendPage(reply, 200, <SignupPage brand={brand} consentText={deps.service.consent().text} />),
@@ -50,6 +52,11 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
           start the series.
         </p>
         <p>Nothing there after a few minutes? Look in your spam or promotions folder.</p>
+        {outboxHint ? (
+          <p>
+            Development mode: no email leaves this machine. Open the <a href="/outbox">outbox</a> to see it.
+          </p>
+        ) : null}
       </MessagePage>,
     ),
   );
