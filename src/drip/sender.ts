@@ -3,6 +3,7 @@
 // wiring in runtime/workers.ts maps thrown TransportErrors to retries,
 // rate-limit pauses and parking.
 import type { Logger } from 'pino';
+import { encodeSendRecord, sendLedgerField } from '../delivery/send-ledger';
 import type { OutgoingEmail, Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
 import { createPersonaliser, type Personaliser } from '../render/render';
@@ -66,14 +67,14 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
     const next = stepAfter(sequence, step.id);
     for (const [i, r] of recipients.entries()) {
       const outcome = outcomes[i];
-      const field = `${sequence.id}/${step.id}`;
+      const field = sendLedgerField(sequence.id, step.id);
       if (outcome?.ok) {
         sent += 1;
         results.push({
           id: r.id,
           outcome: 'sent',
           ledgerField: field,
-          ledgerValue: JSON.stringify({ at: new Date(now).toISOString(), batchId, template: step.template, providerId: outcome.providerId }),
+          ledgerValue: encodeSendRecord(now, 'sent'),
           nextStep: next ? next.step.id : '',
           nextDue: next ? nextStepDue(now, { ...deps.rule, intervalMs: deps.rule.intervalMs * next.gap }, r.timeZone) : false,
         });
@@ -85,7 +86,7 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
           id: r.id,
           outcome: 'failed',
           ledgerField: field,
-          ledgerValue: JSON.stringify({ at: new Date(now).toISOString(), batchId, template: step.template, failed: reason }),
+          ledgerValue: encodeSendRecord(now, 'failed', reason),
           nextStep: step.id,
           nextDue: false,
         });

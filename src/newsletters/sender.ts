@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PlannedRecipient } from '../drip/store';
+import { encodeSendRecord } from '../delivery/send-ledger';
 import type { OutgoingEmail, Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
 import type { Keys } from '../redis/keys';
@@ -102,14 +103,13 @@ export async function processNewsletterBatch(batchId: string, deps: NewsletterSe
       };
     });
     const outcomes = await deps.transport.sendBatch(emails, { idempotencyKey: `meridian-${batch.id}` });
-    const at = new Date(now).toISOString();
     for (const [i, r] of plan.recipients.entries()) {
       const outcome = outcomes[i];
       if (outcome?.ok) {
-        results.sent.push([r.id, JSON.stringify({ at, batchId: batch.id, template: 'newsletter', providerId: outcome.providerId })]);
+        results.sent.push([r.id, encodeSendRecord(now, 'sent')]);
       } else {
         const reason = outcome ? outcome.reason : 'the provider returned no result for this email';
-        results.failed.push([r.id, JSON.stringify({ at, batchId: batch.id, template: 'newsletter', failed: reason })]);
+        results.failed.push([r.id, encodeSendRecord(now, 'failed', reason)]);
       }
     }
     deps.metrics.emailsSent.inc({ transport: deps.transport.name, template: 'newsletter' }, results.sent.length);

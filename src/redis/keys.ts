@@ -10,6 +10,10 @@ export class Keys {
   consent(id: string): string {
     return `${this.prefix}:consent:${id}`;
   }
+  /** Hash: consent wordings, "version#digest" -> the exact words, each written once (HSETNX), never changed. */
+  get consentWordings(): string {
+    return `${this.prefix}:consent-wordings`;
+  }
   /** Hash: what was sent to one subscriber (the send ledger), field "sequence/step". */
   sends(id: string): string {
     return `${this.prefix}:sends:${id}`;

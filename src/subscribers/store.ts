@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
-import { ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { decodeSendRecord } from '../delivery/send-ledger';
+import { CONSENT_LEDGER_MAX, consentDigest, consentWordingField, ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
 import { withDirectory } from './directory';
 import { preferenceLimitKey } from './preference-limits';
 import { addressLimitKey } from './signup-limits';
@@ -79,7 +80,7 @@ export class SubscriberStore {
   ) {
     this.now = options.clock ?? Date.now;
     // Each keeps the directory (console lists, counts, daily figures) in step.
-    redis.defineCommand('meridianSignup', { numberOfKeys: 3, lua: withDirectory(script('signup')) });
+    redis.defineCommand('meridianSignup', { numberOfKeys: 4, lua: withDirectory(script('signup')) });
     redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: withDirectory(script('transition')) });
     redis.defineCommand('meridianErase', { numberOfKeys: 7, lua: withDirectory(script('erase')) });
   }
@@ -97,9 +98,11 @@ export class SubscriberStore {
       topics: input.topics.join(','),
       consentVersion: input.consentVersion,
     };
+    // The words are stored once per version and digest; the entry names them.
+    const digest = consentDigest(input.consentText);
     const entry = ledgerEntry('signup', at, input.form, input.meta, {
       consentVersion: input.consentVersion,
-      consentText: input.consentText,
+      consentDigest: digest,
       detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
     });
     let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? randomUUID();
@@ -110,6 +113,7 @@ export class SubscriberStore {
         this.keys.canonicalIndex,
         this.keys.subscriber(candidate),
         this.keys.consent(candidate),
+        this.keys.consentWordings,
         candidate,
         input.canonical,
         at,
@@ -117,6 +121,9 @@ export class SubscriberStore {
         JSON.stringify(fields),
         JSON.stringify(entry),
         this.keys.prefix,
+        consentWordingField(input.consentVersion, digest),
+        input.consentText,
+        CONSENT_LEDGER_MAX,
       );
       if (outcome === 'retry') {
         candidate = id;
@@ -264,8 +271,19 @@ export class SubscriberStore {
     );
   }
 
+  /** The consent ledger, each consent entry with the exact words agreed to. */
   async ledger(id: string): Promise<LedgerEntry[]> {
-    return parseLedger(await this.redis.lrange(this.keys.consent(id), 0, -1));
+    const entries = parseLedger(await this.redis.lrange(this.keys.consent(id), 0, -1));
+    const fields = [...new Set(entries.filter((e) => e.consentDigest && e.consentVersion).map((e) => consentWordingField(e.consentVersion!, e.consentDigest!)))];
+    if (fields.length === 0) return entries;
+    const texts = await this.redis.hmget(this.keys.consentWordings, ...fields);
+    const byField = new Map(fields.map((f, i) => [f, texts[i]]));
+    return entries.map((e) => {
+      if (!e.consentDigest || !e.consentVersion) return e;
+      const text = byField.get(consentWordingField(e.consentVersion, e.consentDigest));
+      // Missing words would be a lost proof: say so rather than show nothing.
+      return { ...e, consentText: text ?? `(wording ${e.consentVersion} #${e.consentDigest} not found)` };
+    });
   }
 
   /** GDPR Art. 15/20: everything held about one person, as JSON. */
@@ -286,7 +304,7 @@ export class SubscriberStore {
       record,
       consentLedger: ledger,
       sends: Object.entries(sends)
-        .map(([step, value]): Record<string, unknown> => ({ step, ...parseSendRecord(value) }))
+        .map(([step, value]): Record<string, unknown> => ({ step, ...decodeSendRecord(value) }))
         .sort((a, b) => String(a.at ?? '').localeCompare(String(b.at ?? ''))),
       nextDripDueAt: due === null ? null : new Date(Number(due)).toISOString(),
       rateLimits: { signupAttempts: Number(signupAttempts ?? 0), preferenceChanges: Number(preferenceChanges ?? 0) },
@@ -358,22 +376,13 @@ export class SubscriberStore {
       String(due),
       skipIfSame ? '1' : '0',
       this.keys.prefix,
+      CONSENT_LEDGER_MAX,
     );
     return outcome as TransitionResult;
   }
 }
 
 /** A send-ledger value as stored: JSON today; anything else is exported as it is. */
-function parseSendRecord(value: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    return { value: parsed };
-  } catch {
-    return { value };
-  }
-}
-
 function num(value: string | undefined): number | null {
   if (value === undefined || value === '') return null;
   const n = Number(value);

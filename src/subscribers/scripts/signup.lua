@@ -8,7 +8,20 @@
 -- ARGV[5] JSON fields to write (email, firstName, timeZone, topics, consentVersion)
 -- ARGV[6] JSON ledger entry
 -- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
+-- KEYS[4] consent wordings hash   ARGV[8] wording field (version#digest)   ARGV[9] the exact words
+-- ARGV[10] consent ledger cap
 -- Returns {outcome, id, previousStatus}; outcome is send | throttled | none | retry
+-- Caps the consent ledger (CONSENT_LEDGER_MAX in consent-ledger.ts): the
+-- first entry, the original consent, always stays; the oldest of the others goes.
+local function capLedger(ledger, sub, max)
+  local n = redis.call('LLEN', ledger)
+  if n <= max then return end
+  local first = redis.call('LINDEX', ledger, 0)
+  redis.call('LTRIM', ledger, n - max + 1, -1)
+  redis.call('LPUSH', ledger, first)
+  redis.call('HINCRBY', sub, 'consentLedgerDropped', n - max)
+end
+
 local existing = redis.call('HGET', KEYS[1], ARGV[2])
 if existing and existing ~= ARGV[1] then
   return {'retry', existing, ''}
@@ -36,6 +49,7 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('RPUSH', KEYS[3], ARGV[6])
   dir_sync(ARGV[7], ARGV[1], nil)
   dir_count(ARGV[7], ARGV[6])
+  redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
   return {'send', ARGV[1], ''}
 end
 
@@ -59,4 +73,6 @@ redis.call('HSET', KEYS[2], 'confirmationSentAt', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[6])
 dir_sync(ARGV[7], ARGV[1], before)
 dir_count(ARGV[7], ARGV[6])
+redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
+capLedger(KEYS[3], KEYS[2], tonumber(ARGV[10]))
 return {'send', ARGV[1], status}

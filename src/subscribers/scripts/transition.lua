@@ -8,7 +8,19 @@
 -- ARGV[5] due index action: keep | remove | a score (ms) to add
 -- ARGV[6] "1" to skip when nothing would change (fields already equal)
 -- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
+-- ARGV[8] consent ledger cap
 -- Returns {outcome, previousStatus}; outcome is ok | unchanged | skip | missing
+-- Caps the consent ledger (CONSENT_LEDGER_MAX in consent-ledger.ts): the
+-- first entry, the original consent, always stays; the oldest of the others goes.
+local function capLedger(ledger, sub, max)
+  local n = redis.call('LLEN', ledger)
+  if n <= max then return end
+  local first = redis.call('LINDEX', ledger, 0)
+  redis.call('LTRIM', ledger, n - max + 1, -1)
+  redis.call('LPUSH', ledger, first)
+  redis.call('HINCRBY', sub, 'consentLedgerDropped', n - max)
+end
+
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'missing', ''}
 end
@@ -38,6 +50,7 @@ for k, v in pairs(fields) do
 end
 if ARGV[4] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[4])
+  capLedger(KEYS[2], KEYS[1], tonumber(ARGV[8]))
 end
 dir_sync(ARGV[7], ARGV[1], before)
 dir_count(ARGV[7], ARGV[4])
