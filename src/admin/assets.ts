@@ -19,7 +19,8 @@ const SCRIPTS: Record<string, { type: string; body: Buffer }> = {
 };
 
 export function registerPublicAssets(app: FastifyInstance): void {
-  app.get('/static/admin.css', async (_request, reply) =>
+  // The layout links /admin/static/admin.css; this route is outside the /admin scope (the sign-in page needs it).
+  app.get('/admin/static/admin.css', async (_request, reply) =>
     reply.type(CSS.type).header('cache-control', 'public, max-age=3600').send(CSS.body),
   );
 }

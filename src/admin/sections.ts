@@ -2,9 +2,10 @@
 // /admin<path> inside the authenticated scope and listed in the navigation in
 // this order. Render pages with adminPage() from ./respond.
 import type { AdminSection } from './context';
+import { newsletterSection } from '../newsletters/admin/routes';
 import { overviewSection } from './routes/overview';
 import { exportSection } from './routes/export';
 import { queuesSection } from './routes/queues';
 import { subscribersSection } from './routes/subscribers';
 
-export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, queuesSection, exportSection];
+export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, newsletterSection, queuesSection, exportSection];

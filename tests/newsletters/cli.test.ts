@@ -35,7 +35,7 @@ describe('newsletter CLI', () => {
     return { code, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
   };
   beforeAll(async () => {
-    t = await createTestApp('nlcli');
+    t = await createTestApp('nlcli', {}, { sender: false });
     env = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

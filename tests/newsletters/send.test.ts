@@ -18,7 +18,7 @@ describe('newsletter send', () => {
   let t: TestApp;
   let clock = Date.UTC(2026, 9, 20, 12);
   beforeAll(async () => {
-    t = await createTestApp('nlsend', { DRIP_INTERVAL: '7d' }, { clock: () => clock });
+    t = await createTestApp('nlsend', { DRIP_INTERVAL: '7d' }, { clock: () => clock, sender: false });
   });
   afterAll(async () => {
     await t?.close();

@@ -1,0 +1,126 @@
+// 5,000 readers and one issue, sent by a real worker process that is
+// SIGKILLed twice mid-send, against a fake Resend that answers 10% of requests
+// with 500 and drops 5% of connections after accepting. Then the issue is
+// cancelled mid-send: no batch that had not started sends after the cancel,
+// and a reschedule sends the rest. Every reader gets the issue exactly once.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app';
+import { sleep, waitFor } from '../support/drip';
+import { startFakeResend, type FakeResend } from '../support/fake-resend';
+import { sampleSource, seedReaders, SAMPLE_ISSUE_FILE } from '../support/newsletter';
+import { testRedisUrl } from '../support/redis';
+import { workerProcess, type WorkerProcess } from '../support/worker-process';
+
+const READERS = 5000;
+const RATE = 25;
+const ISSUE = 'exactly-once';
+
+describe('newsletter exactly once under crashes, faults, cancel and reschedule', () => {
+  let fake: FakeResend;
+  let t: TestApp;
+  let worker: WorkerProcess | undefined;
+  const logFile = join(mkdtempSync(join(tmpdir(), 'meridian-nl-eo-')), 'worker.log');
+
+  beforeAll(async () => {
+    fake = await startFakeResend({ seed: 8, faults: { serverError: 0.1, dropAfterAccept: 0.05 }, maxLogEntries: 100_000 });
+    t = await createTestApp('nleo', {}, { sender: false });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('each reader gets it exactly once; nothing unstarted goes out after cancel', async () => {
+    const zones = ['Europe/London', 'America/New_York', 'Asia/Tokyo', null];
+    const readers = await seedReaders(t.core, Array.from({ length: READERS }, (_, i) => ({ label: `nleo${i}`, timeZone: zones[i % 4]! })), 200);
+    worker = workerProcess(
+      {
+        NODE_ENV: 'test',
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: t.config.redisPrefix,
+        APP_SECRET: t.config.appSecret,
+        PUBLIC_URL: t.config.publicUrl,
+        RESEND_API_KEY: fake.apiKey,
+        RESEND_BASE_URL: fake.url,
+        RESEND_RATE_LIMIT: String(RATE),
+        SCHEDULER_TICK: '200ms',
+        JOB_LOCK_DURATION: '3s',
+        WORKER_CONCURRENCY: '4',
+        LOG_LEVEL: 'info',
+      },
+      logFile,
+    );
+    await worker.start();
+    await t.core.newsletters.save(ISSUE, sampleSource(), SAMPLE_ISSUE_FILE);
+    await t.core.newsletters.schedule(ISSUE, { sendNow: true });
+
+    const sent = async () => (await t.core.newsletters.get(ISSUE)).progress.sent;
+    // Two SIGKILLs mid-send.
+    for (const at of [700, 1500]) {
+      await waitFor(async () => (await sent()) >= at, 120_000, async () => `sent ${await sent()} (worker log ${logFile})`);
+      await worker.kill();
+      await sleep(300);
+      await worker.start();
+    }
+    // Cancel mid-send.
+    await waitFor(async () => (await sent()) >= 2300, 120_000, async () => `sent ${await sent()}`);
+    const cancelAt = Date.now();
+    const cancelled = await t.core.newsletters.cancel(ISSUE);
+    expect(cancelled.state).toBe('cancelled');
+    // Batches that had started (plan frozen) may finish; no other batch may send.
+    const started = new Set<string>();
+    for (const id of await t.core.newsletterStore.liveBatches(ISSUE, Number.MAX_SAFE_INTEGER, 10_000)) {
+      const b = await t.core.newsletterStore.loadBatch(id);
+      if (b?.plan) started.add(`meridian-${id}`);
+    }
+    await waitFor(async () => (await t.core.newsletterStore.liveCount(ISSUE)) === 0, 120_000, () => 'started batches to finish');
+    await sleep(400); // one scheduler tick and then some
+    const afterCancel = fake.emails().filter((e) => e.acceptedAt >= cancelAt);
+    expect(afterCancel.filter((e) => !started.has(e.idempotencyKey ?? '')).map((e) => e.idempotencyKey).slice(0, 3)).toEqual([]);
+    const beforeReschedule = fake.emails().length;
+    expect(beforeReschedule).toBeLessThan(READERS);
+
+    // Reschedule: the rest, nobody twice.
+    await t.core.newsletters.schedule(ISSUE, { sendNow: true });
+    await waitFor(async () => (await t.core.newsletters.get(ISSUE)).state === 'sent', 180_000, async () => `sent ${await sent()} (worker log ${logFile})`);
+    await sleep(500);
+    await worker.stop();
+
+    const emails = fake.emails().filter((e) => e.tags.some((tag) => tag.name === 'step' && tag.value === ISSUE));
+    const counts = new Map<string, number>();
+    for (const e of emails) for (const to of e.to) counts.set(to, (counts.get(to) ?? 0) + 1);
+    const duplicates = [...counts].filter(([, n]) => n > 1);
+    const missing = readers.filter((r) => !counts.has(r.email)).map((r) => r.email);
+    const requests = fake.requests().filter((r) => r.path === '/emails/batch');
+    const final = await t.core.newsletters.get(ISSUE);
+    console.log(
+      'newsletter exactly-once figures',
+      JSON.stringify({
+        readers: READERS,
+        accepted: emails.length,
+        requests: requests.length,
+        status500: requests.filter((r) => r.status === 500).length,
+        droppedAfterAccept: requests.filter((r) => r.outcome === 'dropped_after_accept').length,
+        kills: 2,
+        workerStarts: worker.starts,
+        sentBeforeCancel: beforeReschedule,
+        startedAtCancel: started.size,
+        progress: final.progress,
+      }),
+    );
+    expect(duplicates.slice(0, 5)).toEqual([]);
+    expect(missing.slice(0, 5)).toEqual([]);
+    expect(emails).toHaveLength(READERS);
+    expect(final.progress.sent + final.progress.sentBefore).toBe(READERS);
+    // The faults did happen.
+    expect(requests.some((r) => r.status === 500)).toBe(true);
+    expect(requests.some((r) => r.outcome === 'dropped_after_accept')).toBe(true);
+    // Every reader's ledger has the issue once; nothing is left in flight.
+    const ledger = await t.core.redis.hget(t.core.keys.sends(readers[4321]!.id), `newsletter/${ISSUE}`);
+    expect(JSON.parse(ledger!)).toMatchObject({ template: 'newsletter' });
+  }, 400_000);
+});
