@@ -7,7 +7,8 @@ import { ADMIN, cookieHeader, createConsoleApp, csrfFrom, FORM_HEADERS, signIn, 
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Reachable without a session by design: the sign-in form itself. */
-const PUBLIC = new Set(['GET /admin/login', 'HEAD /admin/login', 'POST /admin/login']);
+// The stylesheet is public: the sign-in page needs it (src/admin/assets.ts).
+const PUBLIC = new Set(['GET /admin/login', 'HEAD /admin/login', 'POST /admin/login', 'GET /admin/static/admin.css', 'HEAD /admin/static/admin.css']);
 
 const concrete = (url: string) => url.replace(/:[A-Za-z0-9_]+/g, 'x').replace(/\*/g, 'x');
 
