@@ -238,8 +238,11 @@ export class SubscriptionService {
     const chosenBefore = subscriber.sequence !== null && this.sequenceStillChosen(subscriber, subscriber.topics);
     const chosenNow = subscriber.sequence !== null && this.sequenceStillChosen(subscriber, topics);
     // Leaving the topic of the current sequence stops it; choosing it again
-    // picks the sequence up where it stopped.
-    const due = chosenBefore && !chosenNow ? 'remove' : !chosenBefore && chosenNow && subscriber.status === 'active' ? this.now() : 'keep';
+    // picks the sequence up where it stopped. A paused reader gets the entry
+    // back at the end of the pause, where the tick resumes them (without it
+    // they would stay paused and out of the due index for good).
+    const resumeAt = subscriber.status === 'active' ? this.now() : subscriber.status === 'paused' ? (subscriber.pausedUntil ?? this.now()) : null;
+    const due = chosenBefore && !chosenNow ? 'remove' : !chosenBefore && chosenNow && resumeAt !== null ? resumeAt : 'keep';
     await this.deps.store.setTopics(subscriber.id, topics, meta, due);
     return { topics };
   }
