@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { subscriberOfSendTag } from '../drip/sender';
 import type { Metrics } from '../observability/metrics';
+import { checkAddress } from '../subscribers/address';
 import type { Keys } from '../redis/keys';
 import type { SubscriberStore } from '../subscribers/store';
 import { SubscriberEvents } from './subscriber-events';
@@ -57,8 +58,9 @@ async function apply(deps: WebhookDeps, event: ResendEvent, webhookId: string): 
   const verified = { event, webhookId };
   const meaning = interpretResendEvent(verified.event);
   if (meaning.kind === 'suppress') {
-    const subscriberId = subscriberOfSendTag(meaning.sendId);
-    if (subscriberId) {
+    const subscriberIds = meaning.sendId !== null ? [subscriberOfSendTag(meaning.sendId)] : await byAddress(deps.store, meaning.to ?? []);
+    for (const subscriberId of subscriberIds) {
+      if (!subscriberId) continue;
       const result = await deps.store.suppress(subscriberId, meaning.reason, {
         event: verified.event.type,
         emailId: meaning.emailId ?? '',
@@ -97,6 +99,18 @@ async function recordForSubscriber(
     emailId: meaning.emailId,
     ...(bounce && typeof bounce.type === 'string' ? { detail: `bounce: ${bounce.type}${typeof bounce.subType === 'string' ? ` / ${bounce.subType}` : ''}` } : {}),
   });
+}
+
+/** Subscribers behind recipient addresses, found by canonical form (the same person however the address is typed). */
+async function byAddress(store: SubscriberStore, to: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const address of to) {
+    const checked = checkAddress(address);
+    if (!checked.ok) continue;
+    const subscriber = await store.findByCanonical(checked.canonical);
+    if (subscriber) ids.push(subscriber.id);
+  }
+  return ids;
 }
 
 async function countStep(deps: WebhookDeps, sequence: string | null, step: string | null, metric: string): Promise<void> {

@@ -129,7 +129,12 @@ export interface MeridianTags {
 }
 
 export type ResendEventInterpretation =
-  | ({ kind: 'suppress'; reason: 'bounced' | 'complained'; sendId: string; emailId: string | null } & Omit<MeridianTags, 'sendId'>)
+  /**
+   * sendId null: the email carried no send tag (older email, a test send,
+   * another tool on the account); `to` then names the recipients, to be found
+   * by their canonical address.
+   */
+  | ({ kind: 'suppress'; reason: 'bounced' | 'complained'; sendId: string | null; to?: string[]; emailId: string | null } & Omit<MeridianTags, 'sendId'>)
   | ({ kind: 'count'; metric: CountMetric; emailId: string | null } & MeridianTags)
   | { kind: 'ignore'; why: string };
 
@@ -137,8 +142,9 @@ const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * What a (verified) Resend event means: suppress the subscriber behind a send
- * (permanent bounce, complaint), count a metric, or ignore. Never reads an
- * address: the subscriber is found through the `send` tag.
+ * (permanent bounce, complaint), count a metric, or ignore. The subscriber
+ * is found through the `send` tag; only a bounce or complaint without one
+ * falls back to the recipient address.
  */
 export function interpretResendEvent(event: unknown): ResendEventInterpretation {
   if (!isRecord(event) || typeof event.type !== 'string' || !isRecord(event.data)) {
@@ -149,8 +155,11 @@ export function interpretResendEvent(event: unknown): ResendEventInterpretation 
   const emailId = typeof data.email_id === 'string' && data.email_id !== '' ? data.email_id : null;
   const count = (metric: CountMetric): ResendEventInterpretation => ({ kind: 'count', metric, emailId, ...tags });
   const suppress = (reason: 'bounced' | 'complained'): ResendEventInterpretation => {
-    if (tags.sendId === null) return { kind: 'ignore', why: `${event.type} for an email without a send tag (not sent by Meridian)` };
-    return { kind: 'suppress', reason, sendId: tags.sendId, emailId, sequence: tags.sequence, step: tags.step };
+    if (tags.sendId !== null) return { kind: 'suppress', reason, sendId: tags.sendId, emailId, sequence: tags.sequence, step: tags.step };
+    // A hard bounce or a complaint is about the address, whoever sent the email.
+    const to = recipients(data.to);
+    if (to.length === 0) return { kind: 'ignore', why: `${event.type} without a send tag or a recipient address` };
+    return { kind: 'suppress', reason, sendId: null, to, emailId, sequence: tags.sequence, step: tags.step };
   };
 
   switch (event.type) {
@@ -201,6 +210,18 @@ export function readTags(raw: unknown): MeridianTags {
     return v !== undefined && TAG_VALUE.test(v) ? v : null;
   };
   return { sequence: get('sequence'), step: get('step'), sendId: get('send') };
+}
+
+/** data.to as Resend sends it (a list of addresses, or one), "Name <addr>" reduced to the address. */
+function recipients(raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  const out: string[] = [];
+  for (const v of list.slice(0, 50)) {
+    if (typeof v !== 'string' || v.length > 1000) continue;
+    const named = /<([^<>]+)>\s*$/.exec(v);
+    out.push((named ? named[1]! : v).trim());
+  }
+  return out.filter((a) => a !== '');
 }
 
 /** undefined: absent; null: present but unusable (several values). */

@@ -215,9 +215,22 @@ describe('interpretResendEvent', () => {
     expect(interpretResendEvent(arrayShaped)).toMatchObject({ kind: 'suppress', sendId: 'send_arr', sequence: null });
   });
 
-  it('ignores suppression events it cannot tie to a send, other event types and garbage', () => {
-    expect(interpretResendEvent(event('email.complained', { tags: { category: 'other-app' } }))).toMatchObject({ kind: 'ignore' });
-    expect(interpretResendEvent(event('email.bounced', { tags: undefined, bounce: { type: 'Permanent' } }))).toMatchObject({ kind: 'ignore' });
+  it('falls back to the recipient address for suppression events without a send tag (issue 7 §5)', () => {
+    expect(interpretResendEvent(event('email.complained', { tags: { category: 'other-app' } }))).toEqual({
+      kind: 'suppress',
+      reason: 'complained',
+      sendId: null,
+      to: ['patient@example.com'],
+      emailId: 'em_123',
+      sequence: null,
+      step: null,
+    });
+    expect(interpretResendEvent(event('email.bounced', { tags: undefined, bounce: { type: 'Permanent' } }))).toMatchObject({ kind: 'suppress', sendId: null, to: ['patient@example.com'] });
+  });
+
+  it('ignores suppression events with neither a send tag nor a recipient, other event types and garbage', () => {
+    expect(interpretResendEvent(event('email.complained', { tags: { category: 'other-app' }, to: [] }))).toMatchObject({ kind: 'ignore' });
+    expect(interpretResendEvent(event('email.bounced', { tags: undefined, to: undefined, bounce: { type: 'Permanent' } }))).toMatchObject({ kind: 'ignore' });
     expect(interpretResendEvent({ type: 'contact.created', data: { id: 'c1' } })).toMatchObject({ kind: 'ignore' });
     expect(interpretResendEvent(null)).toMatchObject({ kind: 'ignore' });
     expect(interpretResendEvent({ type: 'email.delivered' })).toMatchObject({ kind: 'ignore' });
