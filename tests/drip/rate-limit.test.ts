@@ -37,7 +37,12 @@ describe('provider rate limit (429)', () => {
     fake.injectNext({ kind: 'rate_limit', retryAfterSeconds: RETRY_AFTER_S });
     const subs = await seedSubscribers(t.core, 101, { label: 'rl' }); // two welcome batches: 100 + 1
     workers = await startWorkers(t.core, { scheduler: true, sender: true });
-    await waitFor(() => fake.emails().length >= subs.length, 30_000, () => `${fake.emails().length} of ${subs.length} accepted`);
+    const sendQueue = workers.sendQueue;
+    // Done when the provider has every email and the queue has nothing left to run.
+    const settled = async () =>
+      fake.emails().length >= subs.length &&
+      Object.values(await sendQueue.getJobCounts('waiting', 'active', 'prioritized', 'delayed')).every((n) => n === 0);
+    await waitFor(settled, 60_000, async () => `${fake.emails().length} of ${subs.length} accepted; ${JSON.stringify(await sendQueue.getJobCounts())}`);
 
     const requests = fake.requests().filter((r) => r.path === '/emails/batch');
     const [limited, ...rest] = requests;
@@ -50,7 +55,7 @@ describe('provider rate limit (429)', () => {
     }
     // The limited batch was taken twice, but only its successful run counts as an attempt.
     const batchId = limited!.idempotencyKey!.replace(/^meridian-/, '');
-    const job = await workers.sendQueue.getJob(batchId);
+    const job = await sendQueue.getJob(batchId);
     expect(job).toBeDefined();
     expect(await job!.getState()).toBe('completed');
     expect(job!.attemptsStarted).toBe(2);
