@@ -65,9 +65,13 @@ describe('ResendTransport', () => {
     await fake.stop();
   });
 
-  it('is a Transport of at most 100 emails a call', () => {
-    expect(transport.name).toBe('resend');
-    expect(transport.maxBatchSize).toBe(100);
+  it('sends a full batch (maxBatchSize, Resend\'s 100) in one request, every email accepted', async () => {
+    const full = Array.from({ length: transport.maxBatchSize }, (_, i) => email(i));
+    const outcomes = await transport.sendBatch(full, { idempotencyKey: 'full-batch' });
+    const stored = fake.emails();
+    expect(stored).toHaveLength(100);
+    expect(outcomes).toEqual(stored.map((e) => ({ ok: true, providerId: e.id })));
+    expect(fake.requests()).toMatchObject([{ path: '/emails/batch', status: 200, emailCount: 100 }]);
   });
 
   it('sends a batch with headers, tags and the idempotency key, in permissive mode', async () => {
