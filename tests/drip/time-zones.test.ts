@@ -52,7 +52,7 @@ describe('time zones, end to end (DRIP_INTERVAL=7d, clinic in Europe/London)', (
     const sendDeps: SendDeps = { drip, subscribers: t.core.store, transport, renderContext: t.core.renderContext, from: t.config.emailFrom, rule, logger, metrics: t.core.metrics };
     const tickAndSend = async (now: number) => {
       const enqueued: string[] = [];
-      const tickDeps: TickDeps = { drip, subscribers: t.core.store, rule, logger, enqueue: async (id) => void enqueued.push(id), jobExists: async () => true };
+      const tickDeps: TickDeps = { drip, subscribers: t.core.store, rule, logger, enqueue: async (batchIds) => void enqueued.push(...batchIds), jobExists: async () => true };
       const result = await runTick(tickDeps, now);
       for (const id of enqueued) await processSendBatch(id, sendDeps, now);
       return result;
