@@ -103,7 +103,8 @@ async function main() {
   const core = compose(config, { redisUrl: redis.url, logger });
   let code = 1;
   try {
-    code = await runAdminCommand(core, process.argv.slice(2), (s) => process.stdout.write(s));
+    const { runImportCommand } = await import('./import/cli');
+    code = await runAdminCommand(core, process.argv.slice(2), (s) => process.stdout.write(s), runImportCommand);
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     code = err instanceof AccountError ? 65 : 1;

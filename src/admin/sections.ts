@@ -5,7 +5,8 @@ import type { AdminSection } from './context';
 import { newsletterSection } from '../newsletters/admin/routes';
 import { overviewSection } from './routes/overview';
 import { exportSection } from './routes/export';
+import { importSection } from './routes/import';
 import { queuesSection } from './routes/queues';
 import { subscribersSection } from './routes/subscribers';
 
-export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, newsletterSection, queuesSection, exportSection];
+export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, newsletterSection, queuesSection, importSection, exportSection];

@@ -89,7 +89,7 @@ export class SubscriberStore {
    * Double opt-in, step one. Creates a pending subscriber, or refreshes a
    * pending/unsubscribed one, and says whether to send a confirmation email.
    */
-  async signup(input: SignupInput, confirmationThrottleMs: number): Promise<SignupResult> {
+  async signup(input: SignupInput, confirmationThrottleMs: number, entryOverride?: LedgerEntry): Promise<SignupResult> {
     const at = this.now();
     const fields: Record<string, string> = {
       email: input.email,
@@ -99,12 +99,15 @@ export class SubscriberStore {
       consentVersion: input.consentVersion,
     };
     // The words are stored once per version and digest; the entry names them.
+    // A list import records where its consent came from instead of a form's wording.
     const digest = consentDigest(input.consentText);
-    const entry = ledgerEntry('signup', at, input.form, input.meta, {
-      consentVersion: input.consentVersion,
-      consentDigest: digest,
-      detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
-    });
+    const entry =
+      entryOverride ??
+      ledgerEntry('signup', at, input.form, input.meta, {
+        consentVersion: input.consentVersion,
+        consentDigest: digest,
+        detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
+      });
     let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? randomUUID();
     // The index can change between the read and the script (a racing signup);
     // the script then names the winner and we go again with its id.
@@ -191,6 +194,7 @@ export class SubscriberStore {
     id: string,
     meta: RequestMeta,
     firstStep: { sequence: string; step: string; dueAt: number } | null,
+    source = 'confirm-page',
   ): Promise<TransitionResult> {
     const at = this.now();
     const fields: Record<string, string> = { status: 'active', confirmedAt: String(at) };
@@ -199,7 +203,7 @@ export class SubscriberStore {
       id,
       'pending',
       fields,
-      ledgerEntry('confirmed', at, 'confirm-page', meta),
+      ledgerEntry('confirmed', at, source, meta),
       firstStep ? firstStep.dueAt : 'keep',
     );
   }
