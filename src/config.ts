@@ -88,6 +88,7 @@ const schema = z.object({
     )
     .default('2026-11'),
   CONFIRM_TOKEN_TTL: duration('CONFIRM_TOKEN_TTL').prefault('3d'),
+  MANAGE_TOKEN_TTL: duration('MANAGE_TOKEN_TTL').prefault('180d'),
   PENDING_RETENTION: duration('PENDING_RETENTION').prefault('30d'),
   RESEND_API_KEY: z.string().min(1).optional(),
   RESEND_BASE_URL: url('RESEND_BASE_URL').optional(),
@@ -205,6 +206,8 @@ export interface Config {
   };
   consentTextVersion: string;
   confirmTokenTtlMs: number;
+  /** How long unsubscribe/preferences links show the address and change preferences (they always unsubscribe). */
+  manageTokenTtlMs: number;
   /** Pending (never confirmed) subscribers are erased this long after their last confirmation email. */
   pendingRetentionMs: number;
   resend: {
@@ -303,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     consentTextVersion: e.CONSENT_TEXT_VERSION,
     confirmTokenTtlMs: e.CONFIRM_TOKEN_TTL,
+    manageTokenTtlMs: e.MANAGE_TOKEN_TTL,
     pendingRetentionMs: e.PENDING_RETENTION,
     resend: {
       apiKey: e.RESEND_API_KEY,

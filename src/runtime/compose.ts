@@ -72,7 +72,7 @@ export function compose(config: Config, options: ComposeOptions): Core {
   const keys = new Keys(config.redisPrefix);
   const metrics = options.metrics ?? new Metrics();
   const signer = new TokenSigner(config.appSecret);
-  const links = new Links(config.publicUrl, signer, config.confirmTokenTtlMs);
+  const links = new Links(config.publicUrl, signer, config.confirmTokenTtlMs, config.manageTokenTtlMs, options.clock);
   const store = new SubscriberStore(redis, keys, {
     tombstoneKey: createHmac('sha256', config.appSecret).update('meridian/tombstones/v1').digest('hex'),
     ...(options.clock ? { clock: options.clock } : {}),

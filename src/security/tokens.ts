@@ -4,8 +4,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * confirm: the double opt-in link (expires).
- * manage: unsubscribe and preferences (never expires: RFC 8058 links in old emails must keep working).
+ * confirm: the double opt-in link (CONFIRM_TOKEN_TTL).
+ * manage: unsubscribe and preferences (MANAGE_TOKEN_TTL). An expired manage
+ * link still unsubscribes (RFC 8058 links in old emails must keep working),
+ * but no longer shows the address or changes preferences; see README.
  */
 export type TokenPurpose = 'confirm' | 'manage';
 
@@ -20,9 +22,14 @@ export interface TokenClaims {
 
 export type TokenCheck =
   | { ok: true; claims: TokenClaims }
-  | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' };
+  /** Genuine but past its time: the claims are given so an unsubscribe can still be honoured. */
+  | { ok: false; reason: 'expired'; claims: TokenClaims }
+  | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' };
 
 const VERSION = 'v1';
+
+/** MANAGE_TOKEN_TTL's default: half a year of old emails keep their preference links. */
+export const DEFAULT_MANAGE_TTL_MS = 180 * 86_400_000;
 const MAX_TOKEN_LENGTH = 512;
 
 export class TokenSigner {
@@ -60,8 +67,10 @@ export class TokenSigner {
     if (tokenPurpose !== purpose) return { ok: false, reason: 'wrong-purpose' };
     const expiresAt = parseInt(expiry, 36);
     if (!Number.isSafeInteger(expiresAt)) return { ok: false, reason: 'malformed' };
-    if (expiresAt !== 0 && now > expiresAt) return { ok: false, reason: 'expired' };
-    return { ok: true, claims: { purpose, subscriberId, addressDigest, expiresAt } };
+    const claims: TokenClaims = { purpose, subscriberId, addressDigest, expiresAt };
+    // 0 marks links from before manage links expired: treated as expired, so they still unsubscribe and nothing more.
+    if (expiresAt === 0 || now > expiresAt) return { ok: false, reason: 'expired', claims };
+    return { ok: true, claims };
   }
 
   private mac(body: string): string {
@@ -69,12 +78,16 @@ export class TokenSigner {
   }
 }
 
+const WEEK_MS = 7 * 86_400_000;
+
 /** Builds the public links that carry tokens. One place, so emails and pages agree. */
 export class Links {
   constructor(
     private readonly publicUrl: string,
     private readonly signer: TokenSigner,
     private readonly confirmTtlMs: number,
+    private readonly manageTtlMs: number = DEFAULT_MANAGE_TTL_MS,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   confirmUrl(subscriberId: string, canonicalEmail: string, now: number = Date.now()): string {
@@ -87,20 +100,25 @@ export class Links {
     return `${this.publicUrl}/confirm/${token}`;
   }
 
-  manageToken(subscriberId: string, canonicalEmail: string): string {
+  /**
+   * The expiry counts from the start of the UTC week the link is made in, not
+   * from the millisecond: every render within a week gives the same bytes, so
+   * a retried batch is byte-identical under its Idempotency-Key.
+   */
+  manageToken(subscriberId: string, canonicalEmail: string, now: number = this.clock()): string {
     return this.signer.sign({
       purpose: 'manage',
       subscriberId,
       addressDigest: TokenSigner.addressDigest(canonicalEmail),
-      expiresAt: 0,
+      expiresAt: Math.floor(now / WEEK_MS) * WEEK_MS + this.manageTtlMs,
     });
   }
 
-  unsubscribeUrl(subscriberId: string, canonicalEmail: string): string {
-    return `${this.publicUrl}/unsubscribe/${this.manageToken(subscriberId, canonicalEmail)}`;
+  unsubscribeUrl(subscriberId: string, canonicalEmail: string, now?: number): string {
+    return `${this.publicUrl}/unsubscribe/${this.manageToken(subscriberId, canonicalEmail, now)}`;
   }
 
-  preferencesUrl(subscriberId: string, canonicalEmail: string): string {
-    return `${this.publicUrl}/preferences/${this.manageToken(subscriberId, canonicalEmail)}`;
+  preferencesUrl(subscriberId: string, canonicalEmail: string, now?: number): string {
+    return `${this.publicUrl}/preferences/${this.manageToken(subscriberId, canonicalEmail, now)}`;
   }
 }

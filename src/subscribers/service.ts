@@ -81,7 +81,7 @@ export interface MailCopies {
 }
 
 export type TokenOutcome =
-  | { ok: true; subscriber: Subscriber }
+  | { ok: true; subscriber: Subscriber; expired: boolean }
   | { ok: false; status: 400 | 404 | 410; message: string; reason: Extract<TokenCheck, { ok: false }>['reason'] | 'unknown-subscriber' };
 
 export class SubscriptionService {
@@ -187,21 +187,33 @@ export class SubscriptionService {
     return this.deps.preferenceLimiter.consume(subscriber.id);
   }
 
-  /** Checks a link token and loads the subscriber it was issued for. */
-  async resolveToken(token: unknown, purpose: TokenPurpose): Promise<TokenOutcome> {
+  /**
+   * Checks a link token and loads the subscriber it was issued for.
+   * `allowExpired` (unsubscribing only) accepts a genuine manage token past its
+   * time; the outcome then says `expired`, and callers show no personal data.
+   */
+  async resolveToken(token: unknown, purpose: TokenPurpose, options: { allowExpired?: boolean } = {}): Promise<TokenOutcome> {
     const check = this.deps.signer.verify(token, purpose, this.now());
+    let expired = false;
     if (!check.ok) {
-      if (check.reason === 'expired') {
-        return { ok: false, status: 410, reason: 'expired', message: 'This confirmation link has expired. Please sign up again and we will send you a new one.' };
+      if (check.reason === 'expired' && options.allowExpired) {
+        expired = true;
+      } else if (check.reason === 'expired') {
+        const message =
+          purpose === 'confirm'
+            ? 'This confirmation link has expired. Please sign up again and we will send you a new one.'
+            : 'This link has expired. Every email we send carries a fresh one; the unsubscribe link in any of our emails always works.';
+        return { ok: false, status: 410, reason: 'expired', message };
+      } else {
+        return { ok: false, status: 400, reason: check.reason, message: 'This link is not valid. Please use the link from your most recent email.' };
       }
-      return { ok: false, status: 400, reason: check.reason, message: 'This link is not valid. Please use the link from your most recent email.' };
     }
     const subscriber = await this.deps.store.get(check.claims.subscriberId);
     // The digest binds the token to the address it was sent to.
     if (!subscriber || TokenSigner.addressDigest(subscriber.canonical) !== check.claims.addressDigest) {
       return { ok: false, status: 404, reason: 'unknown-subscriber', message: 'We could not find a subscription for this link. It may have been deleted.' };
     }
-    return { ok: true, subscriber };
+    return { ok: true, subscriber, expired };
   }
 
   async confirm(subscriber: Subscriber, meta: RequestMeta): Promise<'confirmed' | 'already' | 'not-pending'> {

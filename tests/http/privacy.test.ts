@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxTransport } from '../../src/delivery/outbox';
 import { Metrics } from '../../src/observability/metrics';
 import { redactUrl } from '../../src/observability/redact';
+import { TokenSigner } from '../../src/security/tokens';
 import { compose } from '../../src/runtime/compose';
 import { createWebApp } from '../../src/runtime/web';
 import { loadConfig } from '../../src/config';
@@ -125,5 +126,53 @@ describe('logs', () => {
       await app.close();
       await core.close();
     }
+  });
+});
+
+describe('manage links expire', () => {
+  const DAY = 86_400_000;
+  let now = Date.UTC(2026, 10, 25, 12);
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('manageexp', { MANAGE_TOKEN_TTL: '30d' }, { clock: () => now });
+  });
+  afterAll(() => t.close());
+
+  it('an expired link no longer opens preferences or shows the address, but still unsubscribes', async () => {
+    await t.app.inject({ method: 'POST', url: '/api/subscribe', payload: { email: 'old-link@example.com', consent: true } });
+    await t.settle();
+    const s = (await t.core.store.findByCanonical('old-link@example.com'))!;
+    await t.core.service.confirm(s, { ip: null, userAgent: null });
+    const prefs = pathOf(t.core.links.preferencesUrl(s.id, s.canonical));
+    const unsub = pathOf(t.core.links.unsubscribeUrl(s.id, s.canonical));
+    expect((await t.app.inject({ url: prefs })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: unsub })).body).toContain('old-link@example.com');
+
+    now += 40 * DAY;
+    const expired = await t.app.inject({ url: prefs });
+    expect(expired.statusCode).toBe(410);
+    expect(expired.body).not.toContain('old-link@example.com');
+    const post = await t.app.inject({ method: 'POST', url: prefs, headers: FORM, payload: form({ action: 'pause', days: '7' }) });
+    expect(post.statusCode).toBe(410);
+    expect((await t.core.store.get(s.id))!.status).toBe('active');
+    const page = await t.app.inject({ url: unsub });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('old-link@example.com');
+    expect(page.body).not.toContain('/preferences/');
+    const oneClick = await t.app.inject({ method: 'POST', url: unsub, headers: FORM, payload: 'List-Unsubscribe=One-Click' });
+    expect(oneClick.statusCode).toBe(200);
+    expect((await t.core.store.get(s.id))!.status).toBe('unsubscribed');
+  });
+
+  it('treats links from before expiry existed (expiresAt 0) the same way', async () => {
+    await t.app.inject({ method: 'POST', url: '/api/subscribe', payload: { email: 'legacy@example.com', consent: true } });
+    await t.settle();
+    const s = (await t.core.store.findByCanonical('legacy@example.com'))!;
+    await t.core.service.confirm(s, { ip: null, userAgent: null });
+    const legacy = t.core.signer.sign({ purpose: 'manage', subscriberId: s.id, addressDigest: TokenSigner.addressDigest(s.canonical), expiresAt: 0 });
+    expect((await t.app.inject({ url: `/preferences/${legacy}` })).statusCode).toBe(410);
+    const oneClick = await t.app.inject({ method: 'POST', url: `/unsubscribe/${legacy}`, headers: FORM, payload: 'List-Unsubscribe=One-Click' });
+    expect(oneClick.statusCode).toBe(200);
+    expect((await t.core.store.get(s.id))!.status).toBe('unsubscribed');
   });
 });

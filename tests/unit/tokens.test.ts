@@ -32,12 +32,12 @@ describe('TokenSigner', () => {
     expect(signer.verify(forged, 'confirm', NOW)).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
-  it('expires confirm tokens; expiresAt 0 never expires', () => {
+  it('expires tokens, naming the claims of a genuine expired one; expiresAt 0 (old manage links) counts as expired', () => {
     const t = signer.sign(claims());
     expect(signer.verify(t, 'confirm', NOW + 60_000).ok).toBe(true);
-    expect(signer.verify(t, 'confirm', NOW + 60_001)).toEqual({ ok: false, reason: 'expired' });
-    const forever = signer.sign(claims({ purpose: 'manage', expiresAt: 0 }));
-    expect(signer.verify(forever, 'manage', NOW + 10 * 365 * 86_400_000).ok).toBe(true);
+    expect(signer.verify(t, 'confirm', NOW + 60_001)).toEqual({ ok: false, reason: 'expired', claims: claims() });
+    const legacy = signer.sign(claims({ purpose: 'manage', expiresAt: 0 }));
+    expect(signer.verify(legacy, 'manage', NOW)).toEqual({ ok: false, reason: 'expired', claims: claims({ purpose: 'manage', expiresAt: 0 }) });
   });
 
   it('rejects the wrong purpose in both directions', () => {
@@ -89,15 +89,25 @@ describe('Links', () => {
     const token = url.split('/').pop()!;
     const ok = signer.verify(token, 'confirm', NOW + 3 * 86_400_000);
     expect(ok.ok && ok.claims.expiresAt).toBe(NOW + 3 * 86_400_000);
-    expect(signer.verify(token, 'confirm', NOW + 3 * 86_400_000 + 1)).toEqual({ ok: false, reason: 'expired' });
+    expect(signer.verify(token, 'confirm', NOW + 3 * 86_400_000 + 1)).toMatchObject({ ok: false, reason: 'expired' });
   });
 
-  it('builds never-expiring manage links shared by unsubscribe and preferences', () => {
-    const u = links.unsubscribeUrl('id-1', 'pat@example.com');
-    const p = links.preferencesUrl('id-1', 'pat@example.com');
+  it('builds manage links shared by unsubscribe and preferences that expire MANAGE_TOKEN_TTL after their week', () => {
+    const WEEK = 7 * 86_400_000;
+    const ttl = 180 * 86_400_000;
+    const at = NOW + 3 * 3_600_000;
+    const u = links.unsubscribeUrl('id-1', 'pat@example.com', at);
+    const p = links.preferencesUrl('id-1', 'pat@example.com', at);
     expect(u.split('/').pop()).toBe(p.split('/').pop());
     expect(u.startsWith('https://clinic.example/unsubscribe/')).toBe(true);
-    const check = signer.verify(u.split('/').pop(), 'manage', NOW + 1e12);
-    expect(check.ok && check.claims).toEqual({ purpose: 'manage', subscriberId: 'id-1', addressDigest: TokenSigner.addressDigest('pat@example.com'), expiresAt: 0 });
+    const expiresAt = Math.floor(at / WEEK) * WEEK + ttl;
+    const check = signer.verify(u.split('/').pop(), 'manage', expiresAt);
+    expect(check.ok && check.claims).toEqual({ purpose: 'manage', subscriberId: 'id-1', addressDigest: TokenSigner.addressDigest('pat@example.com'), expiresAt });
+    expect(signer.verify(u.split('/').pop(), 'manage', expiresAt + 1)).toMatchObject({ ok: false, reason: 'expired' });
+    // Any render within the same week gives the same bytes (a retried batch stays byte-identical).
+    const weekStart = Math.floor(at / WEEK) * WEEK;
+    expect(links.unsubscribeUrl('id-1', 'pat@example.com', weekStart)).toBe(u);
+    expect(links.unsubscribeUrl('id-1', 'pat@example.com', weekStart + WEEK - 1)).toBe(u);
+    expect(links.unsubscribeUrl('id-1', 'pat@example.com', weekStart + WEEK)).not.toBe(u);
   });
 });

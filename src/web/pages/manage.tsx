@@ -18,22 +18,31 @@ export function ConfirmPage(props: { brand: PageBrand; action: string; email: st
   );
 }
 
-export function UnsubscribePage(props: { brand: PageBrand; action: string; preferencesUrl: string; email: string }) {
+/** `email` and `preferencesUrl` are null for an expired link: it unsubscribes, and shows nothing personal. */
+export function UnsubscribePage(props: { brand: PageBrand; action: string; preferencesUrl: string | null; email: string | null }) {
   return (
     <Layout brand={props.brand} title="Unsubscribe">
       <h1>Unsubscribe</h1>
-      <p>
-        Stop all emails to <strong>{props.email}</strong>?
-      </p>
+      {props.email !== null ? (
+        <p>
+          Stop all emails to <strong>{props.email}</strong>?
+        </p>
+      ) : (
+        <p>Stop all emails to the address this link was sent to?</p>
+      )}
       <form method="post" action={props.action}>
         <input type="hidden" name="List-Unsubscribe" value="One-Click" />
         <button type="submit" className="danger">
           Unsubscribe from everything
         </button>
       </form>
-      <p>
-        Rather get fewer emails? <a href={props.preferencesUrl}>Choose topics or pause instead</a>.
-      </p>
+      {props.preferencesUrl !== null ? (
+        <p>
+          Rather get fewer emails? <a href={props.preferencesUrl}>Choose topics or pause instead</a>.
+        </p>
+      ) : (
+        <p>To choose topics or pause instead, use the link in our most recent email.</p>
+      )}
     </Layout>
   );
 }

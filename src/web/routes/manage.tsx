@@ -28,6 +28,16 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     return resolved.subscriber;
   }
 
+  /** Unsubscribing works with an expired manage link too; `expired` says to show nothing personal. */
+  async function unsubscriberFor(request: TokenRequest, reply: FastifyReply) {
+    const resolved = await service.resolveToken(request.params.token, 'manage', { allowExpired: true });
+    if (!resolved.ok) {
+      errorPage(request, reply, deps.config, resolved.status, resolved.message);
+      return null;
+    }
+    return resolved;
+  }
+
   const done = (reply: FastifyReply, title: string, text: string, tone: 'ok' | 'info' = 'ok', next?: ReactNode) =>
     sendPage(
       reply,
@@ -81,8 +91,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
   });
 
   app.get<{ Params: { token: string } }>('/unsubscribe/:token', async (request, reply) => {
-    const subscriber = await subscriberFor(request, reply, 'manage');
-    if (!subscriber) return reply;
+    const resolved = await unsubscriberFor(request, reply);
+    if (!resolved) return reply;
+    const { subscriber, expired } = resolved;
     if (!isReceiving(subscriber)) {
       return done(reply, 'You are unsubscribed', 'This address will not receive any more emails from us.', 'info', afterUnsubscribe(request.params.token));
     }
@@ -92,8 +103,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       <UnsubscribePage
         brand={brand}
         action={request.url}
-        preferencesUrl={`/preferences/${request.params.token}`}
-        email={subscriber.email}
+        preferencesUrl={expired ? null : `/preferences/${request.params.token}`}
+        email={expired ? null : subscriber.email}
       />,
     );
   });
@@ -101,8 +112,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
   // RFC 8058 one-click: a POST with List-Unsubscribe=One-Click, form-urlencoded
   // or multipart, no cookie, no redirect, 200, idempotent.
   app.post<{ Params: { token: string } }>('/unsubscribe/:token', async (request, reply) => {
-    const subscriber = await subscriberFor(request, reply, 'manage');
-    if (!subscriber) return reply;
+    const resolved = await unsubscriberFor(request, reply);
+    if (!resolved) return reply;
+    const { subscriber } = resolved;
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (body['List-Unsubscribe'] !== 'One-Click') {
       return errorPage(request, reply, deps.config, 400, 'Expected the form field List-Unsubscribe=One-Click.');
