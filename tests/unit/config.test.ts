@@ -91,7 +91,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ APP_SECRET: SECRET }, cwd()).host).toBe('127.0.0.1');
     expect(loadConfig({ APP_SECRET: SECRET, HOST: '0.0.0.0' }, cwd()).host).toBe('0.0.0.0');
     expect(loadConfig({ APP_SECRET: SECRET, HOST: '' }, cwd()).host).toBe('127.0.0.1');
-    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example' }, cwd()).host).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: SECRET, PUBLIC_URL: 'https://clinic.example', OUTBOX_IN_PRODUCTION: 'true' }, cwd()).host).toBe('0.0.0.0');
   });
 
   it('reads TRUST_PROXY as a hop count or a list of proxy addresses, never as "trust everything"', () => {
