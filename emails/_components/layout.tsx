@@ -62,7 +62,7 @@ export function Layout({ subject, preheader, brand, reason, unsubscribeUrl, pref
             <Text className={cls.muted} style={{ ...footerText, margin: '0 0 4px' }}>
               No longer want these emails?{' '}
               <Link className={cls.link} href={unsubscribeUrl} style={footerLink}>
-                Unsubscribe with one click
+                Unsubscribe
               </Link>
             </Text>
             {showPreferences ? (

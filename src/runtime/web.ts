@@ -15,6 +15,7 @@ export function createWebApp(core: Core): Promise<FastifyInstance> {
   return buildApp({
     config: core.config,
     service: core.service,
+    links: core.links,
     logger: core.logger,
     metrics: core.metrics,
     health: createHealth(core.redis, core.keys),

@@ -34,11 +34,20 @@ export interface ConfirmationRequests {
 /** Which drip sequence a newly confirmed subscriber enters, and when its first step is due. */
 export type Enrolment = (subscriber: Subscriber, now: number) => { sequence: string; step: string; dueAt: number } | null;
 
+/** One problem with one form field, worded for the person who filled it in. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 export type Failure = {
   ok: false;
   status: 400 | 404 | 410 | 429 | 503;
+  /** The first problem (what the JSON API reports). */
   message: string;
   field?: string;
+  /** Every field problem found, in form order, so a page can list them all at once. */
+  errors?: FieldError[];
   retryAfterSeconds?: number;
 };
 
@@ -98,16 +107,20 @@ export class SubscriptionService {
   async signup(body: unknown, meta: RequestMeta, defaultForm: string): Promise<SignupOutcome> {
     const parsed = signupSchema.safeParse(body ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = String(issue.path[0] ?? 'form');
-      // A missing field gets the schema's own message ("Please enter your
-      // email address."); only a present value of the wrong type (an array
-      // from a repeated field, an object) gets the generic one.
-      const given = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
-      const message = issue.code === 'invalid_type' && issue.path.length > 0 && given !== undefined
-        ? `The field "${field}" must be a single text value.`
-        : issue.message;
-      return { ok: false, status: 400, message, field };
+      const errors: FieldError[] = [];
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0] ?? 'form');
+        if (errors.some((e) => e.field === field)) continue;
+        // A missing field gets the schema's own message ("Please enter your
+        // email address."); only a present value of the wrong type (an array
+        // from a repeated field, an object) gets the generic one.
+        const given = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+        const message = issue.code === 'invalid_type' && issue.path.length > 0 && given !== undefined
+          ? `The field "${field}" must be a single text value.`
+          : issue.message;
+        errors.push({ field, message });
+      }
+      return fieldFailure(errors);
     }
     const input = parsed.data;
     if (input.website && input.website.trim() !== '') {
@@ -115,14 +128,17 @@ export class SubscriptionService {
       this.deps.logger.info({ ip: meta.ip, form: input.form ?? defaultForm }, 'signup honeypot triggered; ignored');
       return { ok: true, message: CHECK_INBOX };
     }
+    // Every field is checked, so the form can name all its problems at once.
+    const errors: FieldError[] = [];
     const address = checkAddress(input.email);
-    if (!address.ok) return { ok: false, status: 400, message: address.message, field: 'email' };
+    if (!address.ok) errors.push({ field: 'email', message: address.message });
     const name = cleanName(input.firstName);
-    if (!name.ok) return { ok: false, status: 400, message: name.message, field: 'firstName' };
-    const firstName = name.name;
+    if (!name.ok) errors.push({ field: 'firstName', message: name.message });
     if (!isConsent(input.consent)) {
-      return { ok: false, status: 400, message: 'Please tick the box to agree to receive our emails.', field: 'consent' };
+      errors.push({ field: 'consent', message: 'Please tick the box to agree to receive our emails.' });
     }
+    if (!address.ok || !name.ok || errors.length > 0) return fieldFailure(errors);
+    const firstName = name.name;
     const limit = await this.deps.limiter.check(meta.ip ?? 'unknown', address.canonical);
     if (!limit.ok) {
       return {
@@ -292,7 +308,13 @@ export class SubscriptionService {
 
 export const PAUSE_CHOICES = [7, 14, 30, 90];
 
-function isConsent(value: unknown): boolean {
+function fieldFailure(errors: FieldError[]): Failure {
+  const first = errors[0] ?? { field: 'form', message: 'Please check the form and try again.' };
+  return { ok: false, status: 400, message: first.message, field: first.field, errors };
+}
+
+/** Whether a form's consent value means "ticked". */
+export function isConsent(value: unknown): boolean {
   return value === true || value === 'yes' || value === 'on' || value === 'true' || value === '1';
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Config, TrustProxy } from '../config';
 import type { Metrics } from '../observability/metrics';
 import { httpLogger } from '../observability/redact';
+import type { Links } from '../security/tokens';
 import type { RequestMeta } from '../subscribers/consent-ledger';
 import type { SubscriptionService } from '../subscribers/service';
 import type { Health } from '../runtime/health';
@@ -40,6 +41,8 @@ export const HTTP_TIMEOUTS: HttpTimeouts = { requestMs: 15_000, idleMs: 10_000, 
 export interface WebDeps {
   config: Config;
   service: SubscriptionService;
+  /** Builds the signed preferences link shown after confirming. */
+  links: Pick<Links, 'manageToken'>;
   logger: Logger;
   metrics: Metrics;
   health: Health;
@@ -56,6 +59,7 @@ const STATIC = new Map<string, { type: string; body: Buffer; embed?: boolean }>(
   ['app.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/app.css', import.meta.url)) }],
   ['tz.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)), embed: true }],
   ['embed.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/embed.css', import.meta.url)), embed: true }],
+  ['check-inbox.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/check-inbox.js', import.meta.url)) }],
 ]);
 const FAVICON = readFileSync(new URL('./static/favicon.ico', import.meta.url));
 

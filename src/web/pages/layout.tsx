@@ -5,7 +5,8 @@ export interface PageBrand {
   postalAddress: string;
 }
 
-export function Layout(props: { brand: PageBrand; title: string; children: ReactNode; wide?: boolean }) {
+/** `error` prefixes the title with "Error:", the first thing a screen reader says about a page. */
+export function Layout(props: { brand: PageBrand; title: string; children: ReactNode; wide?: boolean; error?: boolean }) {
   return (
     <html lang="en">
       <head>
@@ -13,7 +14,7 @@ export function Layout(props: { brand: PageBrand; title: string; children: React
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="robots" content="noindex" />
-        <title>{`${props.title} · ${props.brand.clinicName}`}</title>
+        <title>{`${props.error ? 'Error: ' : ''}${props.title} · ${props.brand.clinicName}`}</title>
         <link rel="stylesheet" href="/static/app.css" />
       </head>
       <body>

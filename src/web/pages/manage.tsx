@@ -1,4 +1,5 @@
 import { TOPICS, type TopicId } from '../../content/topics';
+import { ErrorSummary, FieldMessage, fieldErrorId, invalidProps, messageFor, ResultNotice, type FieldError } from './feedback';
 import { Layout, type PageBrand } from './layout';
 import { YourData } from './privacy';
 
@@ -8,7 +9,7 @@ export function ConfirmPage(props: { brand: PageBrand; action: string; email: st
     <Layout brand={props.brand} title="Confirm your subscription">
       <h1>One last step</h1>
       <p>
-        Press the button to confirm that <strong>{props.email}</strong> should receive our emails.
+        Press the button to confirm that <strong className="address">{props.email}</strong> should receive our emails.
       </p>
       <form method="post" action={props.action}>
         <button type="submit">Yes, confirm my subscription</button>
@@ -25,7 +26,7 @@ export function UnsubscribePage(props: { brand: PageBrand; action: string; prefe
       <h1>Unsubscribe</h1>
       {props.email !== null ? (
         <p>
-          Stop all emails to <strong>{props.email}</strong>?
+          Stop all emails to <strong className="address">{props.email}</strong>?
         </p>
       ) : (
         <p>Stop all emails to the address this link was sent to?</p>
@@ -55,27 +56,31 @@ export interface PreferencesPageProps {
   topics: readonly TopicId[];
   pausedUntil: string | null;
   pauseChoices: readonly number[];
+  /** The result of the last action ("Your choices are saved."). */
   notice?: string;
-  error?: string;
+  /** Why the last action was refused; `topics` and `days` errors are shown at their controls too. */
+  errors?: readonly FieldError[];
 }
+
+const FIRST_TOPIC_ID = `topic-${TOPICS[0]!.id}`;
+const PREFERENCE_TARGETS = { topics: FIRST_TOPIC_ID, days: 'days' } as const;
 
 export function PreferencesPage(p: PreferencesPageProps) {
   const active = p.status === 'active' || p.status === 'paused' || p.status === 'pending';
+  const errors = p.errors ?? [];
+  const topicsError = messageFor(errors, 'topics');
+  const daysError = messageFor(errors, 'days');
   return (
-    <Layout brand={p.brand} title="Email preferences" wide>
+    <Layout brand={p.brand} title="Email preferences" wide error={errors.length > 0}>
+      {errors.length > 0 ? <ErrorSummary errors={errors} targets={PREFERENCE_TARGETS} /> : null}
       <h1>Email preferences</h1>
       <p>
-        Settings for <strong>{p.email}</strong>.
+        Settings for <strong className="address">{p.email}</strong>.
       </p>
       {p.notice ? (
-        <p className="notice ok" role="status">
-          {p.notice}
-        </p>
-      ) : null}
-      {p.error ? (
-        <p className="notice error" role="alert">
-          {p.error}
-        </p>
+        <ResultNotice>
+          <p>{p.notice}</p>
+        </ResultNotice>
       ) : null}
       {!active ? (
         <p className="notice info">
@@ -84,11 +89,19 @@ export function PreferencesPage(p: PreferencesPageProps) {
       ) : (
         <>
           <form method="post" action={p.action}>
-            <fieldset>
+            <fieldset className={topicsError ? 'invalid' : undefined} {...(topicsError ? { 'aria-describedby': fieldErrorId('topics') } : {})}>
               <legend>What would you like to receive?</legend>
+              <FieldMessage inputId="topics" message={topicsError} />
               {TOPICS.map((t) => (
                 <div className="field consent" key={t.id}>
-                  <input id={`topic-${t.id}`} type="checkbox" name="topics" value={t.id} defaultChecked={p.topics.includes(t.id)} />
+                  <input
+                    id={`topic-${t.id}`}
+                    type="checkbox"
+                    name="topics"
+                    value={t.id}
+                    defaultChecked={p.topics.includes(t.id)}
+                    {...(topicsError ? { 'aria-invalid': true } : {})}
+                  />
                   <label htmlFor={`topic-${t.id}`}>
                     <strong>{t.label}</strong>
                     <span className="hint">{t.description}</span>
@@ -109,7 +122,8 @@ export function PreferencesPage(p: PreferencesPageProps) {
                 </p>
               ) : null}
               <label htmlFor="days">Pause all emails for</label>
-              <select id="days" name="days" defaultValue="14">
+              <FieldMessage inputId="days" message={daysError} />
+              <select id="days" name="days" defaultValue="14" {...invalidProps('days', daysError)}>
                 {p.pauseChoices.map((d) => (
                   <option key={d} value={String(d)}>
                     {d} days

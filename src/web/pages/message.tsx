@@ -3,10 +3,11 @@ import { Layout, type PageBrand } from './layout';
 
 /** A page that says one thing: a result, an error, "already done". */
 export function MessagePage(props: { brand: PageBrand; title: string; tone?: 'ok' | 'error' | 'info'; children: ReactNode }) {
+  const error = props.tone === 'error';
   return (
-    <Layout brand={props.brand} title={props.title}>
+    <Layout brand={props.brand} title={props.title} error={error}>
       <h1>{props.title}</h1>
-      <div className={`notice ${props.tone ?? 'info'}`} role={props.tone === 'error' ? 'alert' : 'status'}>
+      <div className={`notice ${props.tone ?? 'info'}`} role={error ? 'alert' : 'status'}>
         {props.children}
       </div>
     </Layout>

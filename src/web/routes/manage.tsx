@@ -11,6 +11,7 @@ import { ConfirmPage, PreferencesPage, UnsubscribePage } from '../pages/manage';
 import { MessagePage } from '../pages/message';
 import { NextSteps } from '../pages/next-steps';
 import { DeleteDataPage } from '../pages/privacy';
+import type { FieldError } from '../pages/feedback';
 import { brandOf, errorPage, sendPage, wantsJson } from '../respond';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
@@ -69,7 +70,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     const subscriber = await subscriberFor(request, reply, 'confirm');
     if (!subscriber) return reply;
     if (subscriber.status === 'active' || subscriber.status === 'paused') {
-      return done(reply, 'Already confirmed', 'Your subscription is already confirmed. There is nothing more to do.', 'info');
+      return done(reply, 'Already confirmed', 'Your subscription is already confirmed. There is nothing more to do.', 'info', afterConfirm);
     }
     if (subscriber.status !== 'pending') return notPending(reply, subscriber);
     return sendPage(reply, 200, <ConfirmPage brand={brand} action={request.url} email={subscriber.email} />);
@@ -84,7 +85,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       return done(reply, 'You are subscribed', 'Thank you for confirming. Your first email is on its way.', 'ok', afterConfirm);
     }
     if (result === 'already') {
-      return done(reply, 'Already confirmed', 'Your subscription is already confirmed. There is nothing more to do.', 'info');
+      return done(reply, 'Already confirmed', 'Your subscription is already confirmed. There is nothing more to do.', 'info', afterConfirm);
     }
     const fresh = await service.resolveToken(request.params.token, 'confirm');
     return notPending(reply, fresh.ok ? fresh.subscriber : subscriber);
@@ -133,7 +134,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     subscriber: Subscriber,
     status = 200,
     notice?: string,
-    error?: string,
+    error?: FieldError,
   ) =>
     sendPage(
       reply,
@@ -147,7 +148,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
         pausedUntil={subscriber.pausedUntil ? formatDate(subscriber.pausedUntil, subscriber.timeZone ?? deps.config.clinic.timeZone) : null}
         pauseChoices={PAUSE_CHOICES}
         {...(notice ? { notice } : {})}
-        {...(error ? { error } : {})}
+        {...(error ? { errors: [error] } : {})}
       />,
     );
 
@@ -183,7 +184,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       return done(reply, 'Your data is deleted', 'We have deleted your address, name, consent record and send history. We will not email you again.', 'ok', <NextSteps links={[{ href: '/', label: 'Sign up again on the home page' }]} />);
     }
     if (!isReceiving(subscriber) && action !== 'unsubscribe') {
-      return preferences(reply, request, subscriber, 409, undefined, 'This address is unsubscribed. Sign up again to receive emails.');
+      return preferences(reply, request, subscriber, 409, undefined, refusal('This address is unsubscribed. Sign up again to receive emails.'));
     }
     // Unsubscribing is never limited; every other change is (each one is a consent-ledger entry).
     if (action !== 'unsubscribe') {
@@ -196,12 +197,12 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
     let notice: string;
     if (action === 'save') {
       const result = await service.savePreferences(subscriber, body.topics, meta);
-      if ('ok' in result) return preferences(reply, request, subscriber, result.status, undefined, result.message);
+      if ('ok' in result) return preferences(reply, request, subscriber, result.status, undefined, refusal(result.message, result.field));
       deps.metrics.lifecycle.inc({ event: 'preferences-changed', source: 'preferences-page' });
       notice = result.topics.length === 0 ? 'Saved. You chose no topics, so we will not email you.' : 'Your choices are saved.';
     } else if (action === 'pause') {
       const result = await service.pause(subscriber, body.days, meta);
-      if ('ok' in result) return preferences(reply, request, subscriber, result.status, undefined, result.message);
+      if ('ok' in result) return preferences(reply, request, subscriber, result.status, undefined, refusal(result.message, result.field));
       deps.metrics.lifecycle.inc({ event: 'paused', source: 'preferences-page' });
       notice = `Paused. We will not email you until ${formatDate(result.until, subscriber.timeZone ?? deps.config.clinic.timeZone)}.`;
     } else if (action === 'resume') {
@@ -217,7 +218,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       if (result === 'unsubscribed') deps.metrics.lifecycle.inc({ event: 'unsubscribed', source: 'preferences-page' });
       return done(reply, 'You are unsubscribed', 'You will not receive any more emails from us.', 'ok', afterUnsubscribe(request.params.token));
     } else {
-      return preferences(reply, request, subscriber, 400, undefined, 'Please use one of the buttons on this page.');
+      return preferences(reply, request, subscriber, 400, undefined, refusal('Please use one of the buttons on this page.'));
     }
     const fresh = await service.resolveToken(request.params.token, 'manage');
     return preferences(reply, request, fresh.ok ? fresh.subscriber : subscriber, 200, notice);
@@ -241,6 +242,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       </MessagePage>,
     );
   }
+}
+
+function refusal(message: string, field = 'form'): FieldError {
+  return { field, message };
 }
 
 function isReceiving(s: Subscriber): boolean {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../app';
 import { requestMeta } from '../app';
+import { isConsent } from '../../subscribers/service';
 import { BookPage } from '../pages/book';
-import { MessagePage } from '../pages/message';
-import { SignupPage } from '../pages/signup';
+import { CheckInboxPage, SignupPage } from '../pages/signup';
 import { brandOf, errorPage, sendPage } from '../respond';
 
 /** A value shown again in the form after an error: bounded, and without control characters (a NUL in HTML is a parse error). */
@@ -25,7 +25,16 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
     const body = request.body as Record<string, unknown> | undefined;
     const result = await deps.service.signup(body, requestMeta(request), 'embed');
     deps.metrics.signups.inc({ outcome: result.ok ? 'accepted' : `rejected_${result.status}` });
-    if (result.ok) return reply.code(303).header('location', '/check-inbox').send();
+    if (result.ok) {
+      // A browser gets the check-inbox page in this response, showing the
+      // address just typed: it never travels in a URL (URLs end up in logs and
+      // history) nor in a cookie. Other clients get the plain redirect.
+      const typed = str(body?.email)?.trim();
+      if (typed && acceptsHtml(request.headers.accept)) {
+        return sendPage(reply, 200, <CheckInboxPage brand={brand} email={typed} outboxHint={outboxHint} />);
+      }
+      return reply.code(303).header('location', '/check-inbox').send();
+    }
     if (result.retryAfterSeconds !== undefined) reply.header('retry-after', String(result.retryAfterSeconds));
     if (request.headers.accept?.includes('application/json') && !request.headers.accept.includes('text/html')) {
       return errorPage(request, reply, deps.config, result.status, result.message, result);
@@ -36,29 +45,20 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
       <SignupPage
         brand={brand}
         consentText={deps.service.consent().text}
-        values={{ email: str(body?.email), firstName: str(body?.firstName) }}
-        error={{ message: result.message, ...(result.field ? { field: result.field } : {}) }}
+        values={{
+          email: str(body?.email),
+          firstName: str(body?.firstName),
+          consent: isConsent(body?.consent),
+          timeZone: str(body?.timeZone)?.slice(0, 64),
+          form: formName(body?.form),
+        }}
+        errors={result.errors ?? [{ field: result.field ?? 'form', message: result.message }]}
       />,
     );
   });
 
   app.get('/check-inbox', async (_request, reply) =>
-    sendPage(
-      reply,
-      200,
-      <MessagePage brand={brand} title="Check your inbox" tone="ok">
-        <p>
-          If this address can receive our emails, a message with a confirmation button is on its way. Press the button in it to
-          start the series.
-        </p>
-        <p>Nothing there after a few minutes? Look in your spam or promotions folder.</p>
-        {outboxHint ? (
-          <p>
-            Development mode: no email leaves this machine. Open the <a href="/outbox">outbox</a> to see it.
-          </p>
-        ) : null}
-      </MessagePage>,
-    ),
+    sendPage(reply, 200, <CheckInboxPage brand={brand} email={null} outboxHint={outboxHint} />),
   );
 
   // The same rules as the form, for sites that post with fetch().
@@ -76,6 +76,15 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
   app.get('/book', async (_request, reply) =>
     sendPage(reply, 200, <BookPage brand={brand} contactEmail={addressOf(deps.config.emailFrom)} />),
   );
+}
+
+function acceptsHtml(accept: string | undefined): boolean {
+  return typeof accept === 'string' && accept.includes('text/html');
+}
+
+/** The embedding form's name, kept when the form is shown again; the service re-checks it. */
+function formName(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z0-9-]{1,40}$/.test(value) ? value : undefined;
 }
 
 function addressOf(from: string): string {
