@@ -191,7 +191,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: WebDeps): void 
       const wait = await service.preferenceChangeAllowed(subscriber);
       if (wait !== null) {
         reply.header('retry-after', String(wait));
-        return preferences(reply, request, subscriber, 429, undefined, 'Too many changes in a short time. Please try again in a little while.');
+        return preferences(reply, request, subscriber, 429, undefined, refusal('Too many changes in a short time. Please try again in a little while.'));
       }
     }
     let notice: string;
