@@ -15,7 +15,6 @@ export function createWebApp(core: Core): Promise<FastifyInstance> {
   return buildApp({
     config: core.config,
     service: core.service,
-    links: core.links,
     logger: core.logger,
     metrics: core.metrics,
     health: createHealth(core.redis, core.keys),

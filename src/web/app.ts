@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import type { Config, TrustProxy } from '../config';
 import type { Metrics } from '../observability/metrics';
 import { httpLogger } from '../observability/redact';
-import type { Links } from '../security/tokens';
 import type { RequestMeta } from '../subscribers/consent-ledger';
 import type { SubscriptionService } from '../subscribers/service';
 import type { Health } from '../runtime/health';
@@ -41,8 +40,6 @@ export const HTTP_TIMEOUTS: HttpTimeouts = { requestMs: 15_000, idleMs: 10_000, 
 export interface WebDeps {
   config: Config;
   service: SubscriptionService;
-  /** Builds the signed preferences link shown after confirming. */
-  links: Pick<Links, 'manageToken'>;
   logger: Logger;
   metrics: Metrics;
   health: Health;

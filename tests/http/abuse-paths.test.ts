@@ -100,7 +100,6 @@ describe('slow clients', () => {
     const app = await buildApp({
       config: t.config,
       service: t.core.service,
-      links: t.core.links,
       logger: t.core.logger,
       metrics: t.core.metrics,
       health: { live: async () => true, ready: async () => ({ ok: true, checks: { redis: 'ok', scheduler: 'ok' } }) },

@@ -1,10 +1,10 @@
 // What the public pages say after a submit: every error at once and at its
-// field, the address on the check-inbox page (never in a URL or cookie), and a
-// next step on the result pages. The browser side (focus, axe) is in
+// field, the address on the check-inbox page (never in a URL or cookie), and
+// "Error:" titles. The browser side (focus, axe) is in
 // tests/browser/accessibility.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app';
-import { attrs, FORM, form, linkIn, mailsTo, pathOf } from './helpers';
+import { attrs, FORM, form } from './helpers';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -76,33 +76,7 @@ describe('check-inbox', () => {
   });
 });
 
-describe('result pages offer a next step', () => {
-  it('after confirming: a working preferences link and booking; after unsubscribing: subscribe again', async () => {
-    await subscribe({ email: 'next@example.com', consent: 'yes' });
-    const [mail] = await mailsTo(t, 'next@example.com');
-    const confirmed = await t.app.inject({ method: 'POST', url: pathOf(linkIn(mail!, 'confirm')), headers: HTML });
-    expect(confirmed.body).toContain('You are subscribed');
-    const preferences = /<a href="(\/preferences\/[^"]+)">Your email preferences<\/a>/.exec(confirmed.body)?.[1];
-    expect(preferences).toBeDefined();
-    const page = await t.app.inject({ method: 'GET', url: preferences! });
-    expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('next@example.com');
-    expect(confirmed.body).toContain(`<a href="${t.config.clinic.bookingUrl}">Book a visit</a>`);
-
-    const again = await t.app.inject({ method: 'POST', url: pathOf(linkIn(mail!, 'confirm')), headers: HTML });
-    expect(again.body).toContain('Already confirmed');
-    expect(again.body).toContain('Your email preferences</a>');
-
-    const gone = await t.app.inject({
-      method: 'POST',
-      url: pathOf(linkIn(mail!, 'unsubscribe')),
-      headers: { ...FORM, ...HTML },
-      payload: form({ 'List-Unsubscribe': 'One-Click' }),
-    });
-    expect(gone.body).toContain('You are unsubscribed');
-    expect(gone.body).toContain('<a href="/">Subscribe again</a>');
-  });
-
+describe('error pages', () => {
   it('prefixes error pages with "Error:"', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/preferences/v1.manage.nope.nope.0.nope', headers: HTML });
     expect(res.statusCode).toBe(400);
