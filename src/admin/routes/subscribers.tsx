@@ -148,7 +148,8 @@ export function registerSubscriberRoutes(app: FastifyInstance, ctx: AdminContext
     if (!typed || canonicalAddress(typed) !== s.canonical) {
       return show(request, reply, s, { error: 'The typed address does not match this subscriber. Nothing was erased.', status: 400 });
     }
-    await core.store.erase(s.id);
+    // Through the service: Redis data and counters, and the mail copies on disk too.
+    await core.service.erase(s);
     request.log.info({ subscriberId: s.id, admin: request.session.user }, 'subscriber erased from the console');
     return reply.redirect('/admin/subscribers?done=erased', 303);
   });
