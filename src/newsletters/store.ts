@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
+import { sendLedgerField } from '../delivery/send-ledger';
 import type { PlannedRecipient } from '../drip/store';
 import type { Keys } from '../redis/keys';
 
@@ -95,7 +96,7 @@ export type TransitionOutcome = 'ok' | 'missing' | 'refused' | 'busy';
 
 /** The send-ledger field of an issue: one per reader, exactly like a drip step's. */
 export function ledgerField(issueId: string): string {
-  return `newsletter/${issueId}`;
+  return sendLedgerField('newsletter', issueId);
 }
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));

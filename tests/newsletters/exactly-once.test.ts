@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSendRecord } from '../../src/delivery/send-ledger';
 import { createTestApp, type TestApp } from '../support/app';
 import { sleep, waitFor } from '../support/drip';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
@@ -121,6 +122,6 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
     expect(requests.some((r) => r.outcome === 'dropped_after_accept')).toBe(true);
     // Every reader's ledger has the issue once; nothing is left in flight.
     const ledger = await t.core.redis.hget(t.core.keys.sends(readers[4321]!.id), `newsletter/${ISSUE}`);
-    expect(JSON.parse(ledger!)).toMatchObject({ template: 'newsletter' });
+    expect(decodeSendRecord(ledger!)).toMatchObject({ outcome: 'sent' });
   }, 400_000);
 });
