@@ -22,6 +22,10 @@ export class Keys {
   get canonicalIndex(): string {
     return `${this.prefix}:idx:canonical`;
   }
+  /** Sorted set: pending subscriber id scored by their last confirmation email (PENDING_RETENTION). */
+  get pending(): string {
+    return `${this.prefix}:idx:pending`;
+  }
   /** Sorted set: subscriber id scored by the time their next drip step is due. */
   get due(): string {
     return `${this.prefix}:drip:due`;

@@ -131,6 +131,10 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       async (job) => {
         if (job.name === 'newsletter-tick') return runNewsletterTick(newsletterTickDeps, Date.now());
         const result = await runClaimLoop(tickDeps, { stopped: () => closing });
+        // PENDING_RETENTION: never-confirmed signups go after their last confirmation email
+        // ages out (one O(log n) read when none is due).
+        const purged = await core.store.purgePending(Date.now() - config.pendingRetentionMs);
+        if (purged > 0) logger.info({ purged }, 'pending signups past PENDING_RETENTION erased');
         // /readyz reads this: the tick ran, recently.
         await recordTick(core.redis, core.keys, config.schedulerTickMs, Date.now());
         core.metrics.dueSubscribers.set(await drip.dueCount());

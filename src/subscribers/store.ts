@@ -18,6 +18,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     meridianSignup(...args: (string | number)[]): Result<[string, string, string], Context>;
     meridianTransition(...args: (string | number)[]): Result<[string, string], Context>;
+    meridianPurgePending(...args: (string | number)[]): Result<number, Context>;
     meridianErase(...args: (string | number)[]): Result<number, Context>;
   }
 }
@@ -80,8 +81,9 @@ export class SubscriberStore {
   ) {
     this.now = options.clock ?? Date.now;
     // Each keeps the directory (console lists, counts, daily figures) in step.
-    redis.defineCommand('meridianSignup', { numberOfKeys: 4, lua: withDirectory(script('signup')) });
+    redis.defineCommand('meridianSignup', { numberOfKeys: 5, lua: withDirectory(script('signup')) });
     redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: withDirectory(script('transition')) });
+    redis.defineCommand('meridianPurgePending', { numberOfKeys: 6, lua: withDirectory(script('purge-pending')) });
     redis.defineCommand('meridianErase', { numberOfKeys: 7, lua: withDirectory(script('erase')) });
   }
 
@@ -117,6 +119,7 @@ export class SubscriberStore {
         this.keys.subscriber(candidate),
         this.keys.consent(candidate),
         this.keys.consentWordings,
+        this.keys.pending,
         candidate,
         input.canonical,
         at,
@@ -313,6 +316,29 @@ export class SubscriberStore {
       nextDripDueAt: due === null ? null : new Date(Number(due)).toISOString(),
       rateLimits: { signupAttempts: Number(signupAttempts ?? 0), preferenceChanges: Number(preferenceChanges ?? 0) },
     };
+  }
+
+  /**
+   * PENDING_RETENTION: removes up to `limit` pending subscribers whose last
+   * confirmation email went out at or before `cutoff`; returns how many went.
+   */
+  async purgePending(cutoff: number, limit = 100): Promise<number> {
+    const ids = await this.redis.zrangebyscore(this.keys.pending, '-inf', cutoff, 'LIMIT', 0, limit);
+    let purged = 0;
+    for (const id of ids) {
+      purged += await this.redis.meridianPurgePending(
+        this.keys.subscriber(id),
+        this.keys.consent(id),
+        this.keys.sends(id),
+        this.keys.canonicalIndex,
+        this.keys.due,
+        this.keys.pending,
+        id,
+        cutoff,
+        this.keys.prefix,
+      );
+    }
+    return purged;
   }
 
   /**

@@ -3,6 +3,7 @@
 -- KEYS[1] canonical index (hash canonical -> id)
 -- KEYS[2] subscriber hash of the candidate id
 -- KEYS[3] consent ledger list of the candidate id
+-- KEYS[5] pending index (sorted set id -> last confirmation email, for PENDING_RETENTION)
 -- ARGV[1] candidate id   ARGV[2] canonical   ARGV[3] now (ms)
 -- ARGV[4] confirmation throttle (ms)
 -- ARGV[5] JSON fields to write (email, firstName, timeZone, topics, consentVersion)
@@ -50,6 +51,7 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   dir_sync(ARGV[7], ARGV[1], nil)
   dir_count(ARGV[7], ARGV[6])
   redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
+  redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
   return {'send', ARGV[1], ''}
 end
 
@@ -75,4 +77,5 @@ dir_sync(ARGV[7], ARGV[1], before)
 dir_count(ARGV[7], ARGV[6])
 redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
 capLedger(KEYS[3], KEYS[2], tonumber(ARGV[10]))
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return {'send', ARGV[1], status}
