@@ -38,10 +38,21 @@ describe('import', () => {
     const jobs = await c.core.sendQueue.getJobCounts('prioritized', 'waiting');
     expect((jobs.prioritized ?? 0) + (jobs.waiting ?? 0)).toBeGreaterThanOrEqual(N);
 
-    const before = await c.core.redis.dbsize();
+    // Keys under this file's prefix only: other test files share the server.
+    const count = async () => {
+      let cursor = '0';
+      let n = 0;
+      do {
+        const [next, keys] = await c.core.redis.scan(cursor, 'MATCH', `${c.core.config.redisPrefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        n += keys.length;
+      } while (cursor !== '0');
+      return n;
+    };
+    const before = await count();
     const second = await importCsv(Readable.from([csv(N)]), options(), deps());
     expect(second).toMatchObject({ created: 0, unchanged: N, errors: 0 });
-    expect(await c.core.redis.dbsize()).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it('never revives erased or suppressed addresses', async () => {
