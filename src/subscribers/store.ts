@@ -84,7 +84,7 @@ export class SubscriberStore {
     redis.defineCommand('meridianSignup', { numberOfKeys: 5, lua: withDirectory(script('signup')) });
     redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: withDirectory(script('transition')) });
     redis.defineCommand('meridianPurgePending', { numberOfKeys: 6, lua: withDirectory(script('purge-pending')) });
-    redis.defineCommand('meridianErase', { numberOfKeys: 7, lua: withDirectory(script('erase')) });
+    redis.defineCommand('meridianErase', { numberOfKeys: 8, lua: withDirectory(script('erase')) });
   }
 
   /**
@@ -361,6 +361,7 @@ export class SubscriberStore {
       this.keys.tombstones,
       this.keys.sends(id),
       addressLimitKey(this.keys.rateLimit, subscriber.canonical),
+      this.keys.pending,
       id,
       subscriber.canonical,
       this.tombstone(subscriber.canonical),

@@ -79,7 +79,7 @@ describe('/outbox in Chromium', () => {
     await page.waitForURL(/\/outbox\/[A-Za-z0-9_-]+\.eml$/);
     const frame = page.locator('iframe.ob-email');
     const inner = page.frameLocator('iframe.ob-email');
-    const footer = inner.getByRole('link', { name: 'Unsubscribe with one click' });
+    const footer = inner.getByRole('link', { name: 'Unsubscribe', exact: true });
     await footer.waitFor();
     // The frame is as tall as the email: no inner scrolling, the footer is on the page.
     await expect
@@ -112,7 +112,7 @@ describe('/outbox in Chromium', () => {
 
     await page.getByRole('link', { name: 'HTML', exact: true }).click();
     await page.getByRole('link', { name: 'Mobile (375 px)' }).click();
-    await inner.getByRole('link', { name: 'Unsubscribe with one click' }).waitFor();
+    await inner.getByRole('link', { name: 'Unsubscribe', exact: true }).waitFor();
     const mobileWidth = await frame.evaluate((f: HTMLIFrameElement) => f.getBoundingClientRect().width);
     expect(mobileWidth).toBe(375 - 20); // 375 px phone, 10 px bezel each side
     await expect.poll(() => frame.evaluate((f: HTMLIFrameElement) => f.getBoundingClientRect().height - f.contentDocument!.documentElement.scrollHeight)).toBeGreaterThanOrEqual(0);
@@ -143,7 +143,7 @@ describe('/outbox in Chromium', () => {
     const target = await rows.nth(1).getAttribute('href');
     await rows.nth(1).locator('.ob-to').tap();
     await page.waitForURL(`${base}${target}`);
-    await page.frameLocator('iframe.ob-email').getByRole('link', { name: 'Unsubscribe with one click' }).waitFor();
+    await page.frameLocator('iframe.ob-email').getByRole('link', { name: 'Unsubscribe', exact: true }).waitFor();
     expect(await fitsWidth(page)).toBe(true);
     await shot(page, '06-message-390');
     await context.close();

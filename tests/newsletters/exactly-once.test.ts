@@ -69,15 +69,22 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
     }
     // Cancel mid-send.
     await waitFor(async () => (await sent()) >= 2300, 120_000, async () => `sent ${await sent()}`);
+    // Batches that had started (plan frozen) may finish; no other batch may send.
+    // A started batch can also complete between the cancel and a look at the
+    // live batches, so look just before the cancel and just after, and count both.
+    const started = new Set<string>();
+    const noteStarted = async () => {
+      const ids = await t.core.newsletterStore.liveBatches(ISSUE, Number.MAX_SAFE_INTEGER, 10_000);
+      const batches = await Promise.all(ids.map((id) => t.core.newsletterStore.loadBatch(id)));
+      ids.forEach((id, i) => {
+        if (batches[i]?.plan) started.add(`meridian-${id}`);
+      });
+    };
+    await noteStarted();
     const cancelAt = Date.now();
     const cancelled = await t.core.newsletters.cancel(ISSUE);
     expect(cancelled.state).toBe('cancelled');
-    // Batches that had started (plan frozen) may finish; no other batch may send.
-    const started = new Set<string>();
-    for (const id of await t.core.newsletterStore.liveBatches(ISSUE, Number.MAX_SAFE_INTEGER, 10_000)) {
-      const b = await t.core.newsletterStore.loadBatch(id);
-      if (b?.plan) started.add(`meridian-${id}`);
-    }
+    await noteStarted();
     await waitFor(async () => (await t.core.newsletterStore.liveCount(ISSUE)) === 0, 120_000, () => 'started batches to finish');
     await sleep(400); // one scheduler tick and then some
     const afterCancel = fake.emails().filter((e) => e.acceptedAt >= cancelAt);

@@ -2,7 +2,7 @@
 -- hashed tombstone so imports cannot re-add the address by mistake.
 -- KEYS[1] subscriber hash  KEYS[2] consent ledger  KEYS[3] canonical index
 -- KEYS[4] due index        KEYS[5] tombstone set   KEYS[6] send ledger of the subscriber
--- KEYS[7] per-address signup rate-limit counter
+-- KEYS[7] per-address signup rate-limit counter  KEYS[8] pending index (PENDING_RETENTION)
 -- ARGV[1] subscriber id    ARGV[2] canonical       ARGV[3] tombstone digest
 -- ARGV[4] key prefix (the directory indexes, see directory.lua)
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -17,5 +17,6 @@ if redis.call('HGET', KEYS[3], ARGV[2]) == ARGV[1] then
   redis.call('HDEL', KEYS[3], ARGV[2])
 end
 redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[8], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[3])
 return 1
