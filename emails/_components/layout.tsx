@@ -46,38 +46,41 @@ export function Layout({ subject, preheader, brand, reason, unsubscribeUrl, pref
       </Head>
       <Body className={cls.canvas} style={bodyStyle}>
         <Preview useTitleTag={false}>{preheader}</Preview>
-        <Container className={cls.surface} style={card}>
-          <Section style={header}>
-            <Link href={brand.publicUrl} style={brandName}>
-              {brand.clinicName}
-            </Link>
-          </Section>
-          <Section style={content}>{children}</Section>
-          <Section style={footer}>
-            <Hr className={cls.border} style={rule} />
-            <Disclaimer />
-            <Text className={cls.muted} style={footerText}>
-              You are receiving this email because {reason}
-            </Text>
-            <Text className={cls.muted} style={{ ...footerText, margin: '0 0 4px' }}>
-              No longer want these emails?{' '}
-              <Link className={cls.link} href={unsubscribeUrl} style={footerLink}>
-                Unsubscribe
+        {/* One landmark for the email, named by its subject: screen readers announce it as an email. */}
+        <div role="article" aria-roledescription="email" aria-label={subject} lang="en" dir="ltr">
+          <Container className={cls.surface} style={card}>
+            <Section style={header}>
+              <Link href={brand.publicUrl} style={brandName}>
+                {brand.clinicName}
               </Link>
-            </Text>
-            {showPreferences ? (
+            </Section>
+            <Section style={content}>{children}</Section>
+            <Section style={footer}>
+              <Hr className={cls.border} style={rule} />
+              <Disclaimer />
               <Text className={cls.muted} style={footerText}>
-                Prefer other topics?{' '}
-                <Link className={cls.link} href={preferencesUrl} style={footerLink}>
-                  Change your email preferences
+                You are receiving this email because {reason}
+              </Text>
+              <Text className={cls.muted} style={{ ...footerText, margin: '0 0 4px' }}>
+                No longer want these emails?{' '}
+                <Link className={cls.link} href={unsubscribeUrl} style={footerLink}>
+                  Unsubscribe
                 </Link>
               </Text>
-            ) : null}
-            <Text className={cls.muted} style={footerText}>
-              {brand.clinicName}, {brand.postalAddress}
-            </Text>
-          </Section>
-        </Container>
+              {showPreferences ? (
+                <Text className={cls.muted} style={footerText}>
+                  Prefer other topics?{' '}
+                  <Link className={cls.link} href={preferencesUrl} style={footerLink}>
+                    Change your email preferences
+                  </Link>
+                </Text>
+              ) : null}
+              <Text className={cls.muted} style={footerText}>
+                {brand.clinicName}, {brand.postalAddress}
+              </Text>
+            </Section>
+          </Container>
+        </div>
       </Body>
     </Html>
   );

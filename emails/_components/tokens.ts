@@ -79,6 +79,8 @@ export const darkModeCss = [
   `:root{color-scheme:light dark;supported-color-schemes:light dark;}`,
   `@media (prefers-color-scheme: dark){`,
   `.${cls.canvas}{background-color:${darkColors.canvas} !important;}`,
+  // Body repeats its inline background on the outer table cell: darken that cell too.
+  `.${cls.canvas}>table>tbody>tr>td{background-color:${darkColors.canvas} !important;}`,
   `.${cls.surface}{background-color:${darkColors.surface} !important;}`,
   `.${cls.text}{color:${darkColors.text} !important;}`,
   `.${cls.muted}{color:${darkColors.muted} !important;}`,
@@ -90,6 +92,7 @@ export const darkModeCss = [
   `[data-ogsc] .${cls.muted}{color:${darkColors.muted} !important;}`,
   `[data-ogsc] .${cls.link}{color:${darkColors.link} !important;}`,
   `[data-ogsb] .${cls.canvas}{background-color:${darkColors.canvas} !important;}`,
+  `[data-ogsb] .${cls.canvas}>table>tbody>tr>td{background-color:${darkColors.canvas} !important;}`,
   `[data-ogsb] .${cls.surface}{background-color:${darkColors.surface} !important;}`,
   `[data-ogsb] .${cls.callout}{background-color:${darkColors.calloutBackground} !important;}`,
 ].join('');

@@ -135,7 +135,8 @@ export function buildMime(email: OutgoingEmail, messageId: string, date: Date): 
     from: email.from,
     to: email.to,
     subject: email.subject,
-    text: email.text,
+    // RFC 5322 wants CRLF throughout; MailComposer writes a text part's line ends as given.
+    text: email.text.replace(/\r?\n/g, '\r\n'),
     html: email.html,
     headers: {
       ...email.headers,

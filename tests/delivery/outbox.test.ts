@@ -38,6 +38,15 @@ describe('outbox transport', () => {
     expect(parsed.headers.find((h) => h.key === 'list-unsubscribe')?.value).toBe('<https://clinic.example/unsubscribe/t>');
   });
 
+  it('ends every line with CRLF, the text part included', async () => {
+    const text = 'First line\nSecond line\r\n\nAfter a blank line';
+    await t.outbox.sendBatch([email(900, { to: 'crlf@example.org', text })], { idempotencyKey: 'k-crlf' });
+    const file = readdirSync(t.outboxDir).find((f) => readFileSync(join(t.outboxDir, f), 'utf8').includes('crlf@example.org'));
+    const raw = readFileSync(join(t.outboxDir, file!), 'utf8');
+    expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect((await PostalMime.parse(raw)).text?.trim()).toBe('First line\nSecond line\n\nAfter a blank line');
+  });
+
   it('a retried batch (same idempotency key) writes nothing new', async () => {
     const before = readdirSync(t.outboxDir).length;
     await t.outbox.sendBatch([email(1)], { idempotencyKey: 'k1' });

@@ -128,6 +128,15 @@ describe('templates', () => {
     }
   });
 
+  it('wrap their content in one article landmark named by the subject, dark canvas included', async () => {
+    for (const [id, email] of await renderAll()) {
+      const subject = email.subject.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      expect(email.html, id).toContain(`role="article" aria-roledescription="email" aria-label="${subject}"`);
+      // The outer table cell repeats the light canvas inline: the dark-mode rules must reach it.
+      expect(email.html, id).toMatch(/@media \(prefers-color-scheme: dark\)\{[^}]*\}?.*\.m-canvas>table>tbody>tr>td\{background-color:#121819 !important;\}/s);
+    }
+  });
+
   it('produce the same bytes for the same inputs', async () => {
     for (const id of TEMPLATE_IDS) {
       const r = recipient({ firstName: 'Zoë' });
