@@ -7,8 +7,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
 import { freePort } from '../../src/runtime/redis-server';
 import { createTestApp, type TestApp } from '../support/app';
 import { linkIn, mailsTo } from '../http/helpers';
@@ -29,10 +30,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   t = await createTestApp('a11y', { PUBLIC_URL: base, PORT: String(port) });
   await t.app.listen({ port, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -3,8 +3,9 @@
 // Screenshots (desktop and 390 px) go to test-artifacts/browser/.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
 import { freePort } from '../../src/runtime/redis-server';
 import { ADMIN, createConsoleApp, type ConsoleApp } from '../admin/support';
 
@@ -20,10 +21,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   c = await createConsoleApp('nlbrowser', { PUBLIC_URL: base, PORT: String(port) });
   await c.app.listen({ port, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

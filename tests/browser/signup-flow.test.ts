@@ -2,8 +2,9 @@
 // signup form -> confirmation email -> confirm page -> unsubscribe.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser';
 import { freePort } from '../../src/runtime/redis-server';
 import { createTestApp, type TestApp } from '../support/app';
 import { linkIn, mailsTo } from '../http/helpers';
@@ -20,10 +21,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   t = await createTestApp('browser', { PUBLIC_URL: base, PORT: String(port) });
   await t.app.listen({ port, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
