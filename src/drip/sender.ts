@@ -3,6 +3,7 @@
 // wiring in runtime/workers.ts maps thrown TransportErrors to retries,
 // rate-limit pauses and parking.
 import type { Logger } from 'pino';
+import { sendUnderKey } from '../delivery/retry-plan';
 import { encodeSendRecord, sendLedgerField } from '../delivery/send-ledger';
 import type { OutgoingEmail, Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
@@ -39,7 +40,13 @@ export function subscriberOfSendTag(tag: string): string | null {
   return at > 0 ? tag.slice(0, at) : null;
 }
 
-export async function processSendBatch(batchId: string, deps: SendDeps, now: number): Promise<SendResult> {
+/**
+ * `now` is a fixed time (tests) or a clock: read once to plan, and again when
+ * the provider answers, which is the time the send ledger records.
+ */
+export async function processSendBatch(batchId: string, deps: SendDeps, now: number | (() => number)): Promise<SendResult> {
+  const clock = typeof now === 'number' ? () => now : now;
+  const plannedAt = clock();
   const batch = await deps.drip.loadBatch(batchId);
   if (!batch) return { status: 'already-complete' };
   const sequence = findSequence(batch.sequence);
@@ -47,36 +54,50 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
   if (!sequence || !step || !isTemplateId(step.template)) {
     // Content changed under a queued batch: nothing sensible to send.
     deps.logger.error({ batchId, sequence: batch.sequence, step: batch.step }, 'batch names a sequence step that no longer exists; dropping it');
-    await deps.drip.complete(batchId, now, batch.members.map((id) => skipped(id)));
+    await deps.drip.complete(batchId, plannedAt, batch.members.map((id) => skipped(id)));
     return { status: 'completed', sent: 0, failed: 0, skipped: batch.members.length, requeued: 0 };
   }
 
-  // Status is checked again at send time, once: the plan is then frozen so a
-  // retry sends byte-identical emails under the same Idempotency-Key.
-  const plan = batch.plan ?? (await deps.drip.freeze(batchId, await makePlan(batch.members, batch.sequence, batch.step, deps, now)));
+  // Status is checked when the plan is frozen on the first attempt; a retry
+  // checks again and may leave readers out (delivery/retry-plan.ts).
+  const firstAttempt = !batch.plan;
+  const plan = batch.plan ?? (await deps.drip.freeze(batchId, await makePlan(batch.members, batch.sequence, batch.step, deps, plannedAt)));
   if (!plan) return { status: 'already-complete' };
-  const recipients = plan.recipients;
 
   const results: MemberResult[] = [];
   let sent = 0;
   let failed = 0;
-  if (recipients.length > 0) {
+  let acceptedAt = plannedAt;
+  let leftOut: PlannedRecipient[] = [];
+  if (plan.recipients.length > 0) {
     const personalise = await createPersonaliser(step.template, deps.renderContext);
-    const emails = dripEmails(recipients, sequence.id, step.id, personalise, deps.from);
-    const outcomes = await deps.transport.sendBatch(emails, { idempotencyKey: `meridian-${batchId}` });
+    const delivery = await sendUnderKey({
+      recipients: plan.recipients,
+      trials: batch.trials,
+      firstAttempt,
+      stillEligible: async (recipients) => {
+        const retry = await makePlan(recipients.map((r) => r.id), sequence.id, step.id, deps, clock());
+        return new Set(retry.recipients.map((r) => r.id));
+      },
+      send: (recipients) => deps.transport.sendBatch(dripEmails(recipients, sequence.id, step.id, personalise, deps.from), { idempotencyKey: `meridian-${batchId}` }),
+      noteTrial: (trial) => deps.drip.noteTrial(batchId, trial),
+      clock,
+    });
+    acceptedAt = delivery.acceptedAt;
+    leftOut = delivery.leftOut;
     const next = stepAfter(sequence, step.id);
-    for (const [i, r] of recipients.entries()) {
-      const outcome = outcomes[i];
-      const field = sendLedgerField(sequence.id, step.id);
+    const field = sendLedgerField(sequence.id, step.id);
+    for (const [i, r] of delivery.recipients.entries()) {
+      const outcome = delivery.outcomes[i];
       if (outcome?.ok) {
         sent += 1;
         results.push({
           id: r.id,
           outcome: 'sent',
           ledgerField: field,
-          ledgerValue: encodeSendRecord(now, 'sent'),
+          ledgerValue: encodeSendRecord(acceptedAt, 'sent'),
           nextStep: next ? next.step.id : '',
-          nextDue: next ? nextStepDue(now, { ...deps.rule, intervalMs: deps.rule.intervalMs * next.gap }, r.timeZone) : false,
+          nextDue: next ? nextStepDue(acceptedAt, { ...deps.rule, intervalMs: deps.rule.intervalMs * next.gap }, r.timeZone) : false,
         });
       } else {
         failed += 1;
@@ -86,7 +107,7 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
           id: r.id,
           outcome: 'failed',
           ledgerField: field,
-          ledgerValue: encodeSendRecord(now, 'failed', reason),
+          ledgerValue: encodeSendRecord(acceptedAt, 'failed', reason),
           nextStep: step.id,
           nextDue: false,
         });
@@ -94,15 +115,20 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
     }
     deps.metrics.emailsSent.inc({ transport: deps.transport.name, template: step.template }, sent);
   }
-  for (const s of plan.skip) results.push(skipped(s.id));
-  for (const q of plan.requeue) results.push({ id: q.id, outcome: 'requeue', ledgerField: '', ledgerValue: '', nextStep: step.id, nextDue: q.at });
+  // Left out by a retry: skipped, or (paused since) back in the due index for when they resume.
+  const recheck = leftOut.length > 0 ? await makePlan(leftOut.map((r) => r.id), sequence.id, step.id, deps, acceptedAt) : null;
+  // Someone eligible again by now (resubscribed) did not get it: due again at once.
+  const skips = [...plan.skip, ...(recheck?.skip ?? [])];
+  const requeues = [...plan.requeue, ...(recheck?.requeue ?? []), ...(recheck?.recipients.map((r) => ({ id: r.id, at: acceptedAt, why: 'eligible again' })) ?? [])];
+  for (const s of skips) results.push(skipped(s.id));
+  for (const q of requeues) results.push({ id: q.id, outcome: 'requeue', ledgerField: '', ledgerValue: '', nextStep: step.id, nextDue: q.at });
 
-  await deps.drip.complete(batchId, now, results);
+  await deps.drip.complete(batchId, acceptedAt, results);
   deps.logger.info(
-    { batchId, sequence: sequence.id, step: step.id, sent, failed, skipped: plan.skip.length, requeued: plan.requeue.length },
+    { batchId, sequence: sequence.id, step: step.id, sent, failed, skipped: skips.length, requeued: requeues.length, leftOutByRetry: leftOut.length },
     'send batch completed',
   );
-  return { status: 'completed', sent, failed, skipped: plan.skip.length, requeued: plan.requeue.length };
+  return { status: 'completed', sent, failed, skipped: skips.length, requeued: requeues.length };
 }
 
 /** The emails of one batch, in plan order: a pure function of the frozen plan, so a retry is byte-identical. */

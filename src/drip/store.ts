@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
+import { trialsFromHash, type Trial } from '../delivery/retry-plan';
+import { TrialStore } from '../delivery/trial-store';
 import type { Keys } from '../redis/keys';
 import { withDirectory } from '../subscribers/directory';
 
@@ -33,6 +35,8 @@ export interface BatchRecord {
   members: string[];
   createdAt: number;
   plan: BatchPlan | null;
+  /** Payloads its key has carried since the plan was frozen (delivery/retry-plan.ts). */
+  trials: Trial[];
 }
 
 /** Who a batch sends to, with what it needs to render, frozen on its first attempt. */
@@ -62,10 +66,13 @@ export interface MemberResult {
 }
 
 export class DripStore {
+  private readonly trialStore: TrialStore;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
+    this.trialStore = new TrialStore(redis);
     redis.defineCommand('dripClaim', { numberOfKeys: 3, lua: script('claim') });
     redis.defineCommand('dripReschedule', { numberOfKeys: 1, lua: script('reschedule') });
     redis.defineCommand('dripFreeze', { numberOfKeys: 1, lua: script('freeze') });
@@ -129,7 +136,12 @@ export class DripStore {
       members: JSON.parse(hash.members) as string[],
       createdAt: Number(hash.createdAt),
       plan: hash.plan ? (JSON.parse(hash.plan) as BatchPlan) : null,
+      trials: trialsFromHash(hash),
     };
+  }
+
+  async noteTrial(id: string, trial: Trial): Promise<void> {
+    await this.trialStore.note(this.keys.batch(id), trial);
   }
 
   /** Stores the plan unless one exists; returns the one in force (null: batch already complete). */

@@ -199,7 +199,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
         const result =
           job.name === NEWSLETTER_JOB
             ? await processNewsletterBatch(job.data.batchId, newsletterDeps, Date.now())
-            : await processSendBatch(job.data.batchId, sendDeps, Date.now());
+            : await processSendBatch(job.data.batchId, sendDeps, Date.now);
         // Cleared only once a batch goes through: the quota is back.
         core.metrics.quotaParked.set(0);
         if (job.name !== CONFIRM_JOB) await quotaAlert.clear();

@@ -37,7 +37,9 @@ export type ScriptedFault =
   | { kind: 'quota'; quota: 'daily' | 'monthly'; retryAfterSeconds?: number }
   | { kind: 'server_error' }
   | { kind: 'drop_before_accept' }
-  | { kind: 'drop_after_accept' };
+  | { kind: 'drop_after_accept' }
+  /** Answers normally: lets a script fault a later request and not this one. */
+  | { kind: 'none' };
 
 export interface FakeResendOptions {
   /** The only accepted Bearer token. Default "re_test_fake_key". */
@@ -163,6 +165,7 @@ export class FakeResend {
   private nextEmailId = 1;
   /** While true, requests are held open with no answer: a provider that hangs. */
   private hanging = false;
+  private answerBeforeHanging: number | null = null;
   private held: { entry: RequestLogEntry; req: IncomingMessage }[] = [];
 
   private constructor(options: FakeResendOptions) {
@@ -229,6 +232,11 @@ export class FakeResend {
    */
   hang(): void {
     this.hanging = true;
+  }
+
+  /** Answers the next `count` requests as usual, then hangs (see hang()): a provider that stops at a known point. */
+  hangAfter(count: number): void {
+    this.answerBeforeHanging = count;
   }
 
   release(): void {
@@ -311,6 +319,7 @@ export class FakeResend {
     this.idempotency.clear();
     this.window = [];
     this.random = seededRandom(this.seed);
+    this.answerBeforeHanging = null;
     this.release();
   }
 
@@ -363,6 +372,10 @@ export class FakeResend {
     };
 
     const raw = await readBody(req, this.maxBodyBytes);
+    if (this.answerBeforeHanging !== null && this.answerBeforeHanging-- <= 0) {
+      this.answerBeforeHanging = null;
+      this.hanging = true;
+    }
     if (this.hanging) {
       this.held.push({ entry, req });
       return;
