@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PlannedRecipient } from '../drip/store';
+import { sendUnderKey } from '../delivery/retry-plan';
 import { encodeSendRecord } from '../delivery/send-ledger';
 import type { OutgoingEmail, Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
@@ -59,7 +60,9 @@ function personaliserFor(issue: IssueRecord, context: RenderContext): Promise<Pe
   return p;
 }
 
-export async function processNewsletterBatch(batchId: string, deps: NewsletterSendDeps, now: number): Promise<NewsletterSendResult> {
+/** `now` is a fixed time (tests) or a clock, read when the provider answers: the time the send ledger records. */
+export async function processNewsletterBatch(batchId: string, deps: NewsletterSendDeps, now: number | (() => number)): Promise<NewsletterSendResult> {
+  const clock = typeof now === 'number' ? () => now : now;
   const batch = await deps.store.loadBatch(batchId);
   if (!batch) return { status: 'already-complete' };
   const issue = await deps.store.get(batch.issue);
@@ -69,6 +72,7 @@ export async function processNewsletterBatch(batchId: string, deps: NewsletterSe
     return { status: 'cancelled', readers: batch.members.length };
   }
 
+  const firstAttempt = !batch.plan;
   let plan = batch.plan;
   if (!plan) {
     const frozen = await deps.store.freeze(batch, await makePlan(batch, deps));
@@ -83,42 +87,71 @@ export async function processNewsletterBatch(batchId: string, deps: NewsletterSe
   }
 
   const results: NewsletterResults = { sent: [], failed: [], skipped: {}, cancelled: 0 };
-  for (const s of plan.skip) results.skipped[s.why] = (results.skipped[s.why] ?? 0) + 1;
+  const skip = (why: string) => (results.skipped[why] = (results.skipped[why] ?? 0) + 1);
+  for (const s of plan.skip) skip(s.why);
   if (plan.recipients.length > 0) {
     const personalise = await personaliserFor(issue, deps.renderContext);
-    const emails: OutgoingEmail[] = plan.recipients.map((r) => {
-      const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
-      return {
-        from: deps.from,
-        to: r.email,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        headers: rendered.headers,
-        tags: [
-          { name: 'sequence', value: NEWSLETTER_TAG },
-          { name: 'step', value: issue.id },
-          { name: 'send', value: newsletterSendTag(r.id, issue.id) },
-        ],
-      };
+    const emails = (recipients: PlannedRecipient[]): OutgoingEmail[] =>
+      recipients.map((r) => {
+        const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
+        return {
+          from: deps.from,
+          to: r.email,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          headers: rendered.headers,
+          tags: [
+            { name: 'sequence', value: NEWSLETTER_TAG },
+            { name: 'step', value: issue.id },
+            { name: 'send', value: newsletterSendTag(r.id, issue.id) },
+          ],
+        };
+      });
+    // A retry checks its readers again and may leave some out (delivery/retry-plan.ts).
+    const delivery = await sendUnderKey({
+      recipients: plan.recipients,
+      trials: batch.trials,
+      firstAttempt,
+      stillEligible: async (recipients) => {
+        const now = await decisionsNow(recipients.map((r) => r.id), deps);
+        return new Set([...now].filter(([, d]) => d.send).map(([id]) => id));
+      },
+      send: (recipients) => deps.transport.sendBatch(emails(recipients), { idempotencyKey: `meridian-${batch.id}` }),
+      noteTrial: (trial) => deps.store.noteTrial(batch, trial),
+      clock,
     });
-    const outcomes = await deps.transport.sendBatch(emails, { idempotencyKey: `meridian-${batch.id}` });
-    for (const [i, r] of plan.recipients.entries()) {
-      const outcome = outcomes[i];
+    for (const [i, r] of delivery.recipients.entries()) {
+      const outcome = delivery.outcomes[i];
       if (outcome?.ok) {
-        results.sent.push([r.id, encodeSendRecord(now, 'sent')]);
+        results.sent.push([r.id, encodeSendRecord(delivery.acceptedAt, 'sent')]);
       } else {
         const reason = outcome ? outcome.reason : 'the provider returned no result for this email';
-        results.failed.push([r.id, encodeSendRecord(now, 'failed', reason)]);
+        results.failed.push([r.id, encodeSendRecord(delivery.acceptedAt, 'failed', reason)]);
       }
+    }
+    if (delivery.leftOut.length > 0) {
+      const now = await decisionsNow(delivery.leftOut.map((r) => r.id), deps);
+      for (const r of delivery.leftOut) {
+        const d = now.get(r.id);
+        skip(d && !d.send ? d.why : 'left out by a retry');
+      }
+      results.released = delivery.leftOut.map((r) => r.id);
     }
     deps.metrics.emailsSent.inc({ transport: deps.transport.name, template: 'newsletter' }, results.sent.length);
     if (results.failed.length > 0) deps.metrics.emailsFailed.inc({ transport: deps.transport.name, template: 'newsletter', reason: 'rejected' }, results.failed.length);
   }
   await deps.store.complete(batch, results);
-  const skipped = plan.skip.length;
+  const skipped = Object.values(results.skipped).reduce((a, b) => a + b, 0);
   deps.logger.info({ batchId, issue: issue.id, sent: results.sent.length, failed: results.failed.length, skipped }, 'newsletter batch completed');
   return { status: 'completed', sent: results.sent.length, failed: results.failed.length, skipped };
+}
+
+/** Whether each reader may still get a newsletter at all (active, with the topic): a retry's check. */
+async function decisionsNow(ids: string[], deps: NewsletterSendDeps): Promise<Map<string, ReturnType<typeof readerDecision>>> {
+  const subscribers = await deps.subscribers.getMany(ids);
+  const anyWeek = { sendAt: 0, duringSeries: 'send' as const, windowMs: deps.windowMs };
+  return new Map(ids.map((id, i) => [id, readerDecision(subscribers[i] ?? null, { dueAt: null, inDripBatch: false }, anyWeek)]));
 }
 
 /** Re-checks every member at send time: status, topic, and one marketing email per window. */

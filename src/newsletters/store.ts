@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
+import { trialsFromHash, type Trial } from '../delivery/retry-plan';
 import { sendLedgerField } from '../delivery/send-ledger';
+import { TrialStore } from '../delivery/trial-store';
 import type { PlannedRecipient } from '../drip/store';
 import type { Keys } from '../redis/keys';
 
@@ -77,6 +79,8 @@ export interface NewsletterBatch {
   members: string[];
   createdAt: number;
   plan: NewsletterPlan | null;
+  /** Payloads its key has carried since the plan was frozen (delivery/retry-plan.ts). */
+  trials: Trial[];
 }
 
 export interface NewsletterPlan {
@@ -89,6 +93,8 @@ export interface NewsletterResults {
   failed: [string, string][];
   skipped: Record<string, number>;
   cancelled: number;
+  /** Planned readers a retry left out: their in-flight holds are released. */
+  released?: string[];
 }
 
 export type SaveOutcome = 'created' | 'updated' | 'frozen' | 'claims';
@@ -146,10 +152,13 @@ function list<T>(value: unknown): T[] {
 }
 
 export class NewsletterStore {
+  private readonly trials: TrialStore;
+
   constructor(
     private readonly redis: Redis,
     readonly keys: Keys,
   ) {
+    this.trials = new TrialStore(redis);
     for (const [name, file, n] of [
       ['nlSave', 'save', 2],
       ['nlSchedule', 'schedule', 2],
@@ -338,7 +347,12 @@ export class NewsletterStore {
       members: JSON.parse(h.members) as string[],
       createdAt: Number(h.createdAt ?? 0),
       plan: plan ? { recipients: list(plan.recipients), skip: list(plan.skip) } : null,
+      trials: trialsFromHash(h),
     };
+  }
+
+  async noteTrial(batch: NewsletterBatch, trial: Trial): Promise<void> {
+    await this.trials.note(this.batchKey(batch.id), trial);
   }
 
   /** The plan in force, 'cancelled' when the issue stopped before this batch started, null when it is complete. */

@@ -198,7 +198,7 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
         if (job.name === CONFIRM_JOB) return await processConfirmation(job.data, confirmationDeps);
         const result =
           job.name === NEWSLETTER_JOB
-            ? await processNewsletterBatch(job.data.batchId, newsletterDeps, Date.now())
+            ? await processNewsletterBatch(job.data.batchId, newsletterDeps, Date.now)
             : await processSendBatch(job.data.batchId, sendDeps, Date.now);
         // Cleared only once a batch goes through: the quota is back.
         core.metrics.quotaParked.set(0);

@@ -4,7 +4,8 @@
 -- KEYS[1] the batch hash  KEYS[2] the issue hash  KEYS[3] live batches of the issue
 -- KEYS[4] the issue's in-flight hash
 -- ARGV[1] batch id  ARGV[2] key prefix  ARGV[3] ledger field
--- ARGV[4] JSON {sent = [[id, value]], failed = [[id, value]], skipped = {why = n}, cancelled = n}
+-- ARGV[4] JSON {sent = [[id, value]], failed = [[id, value]], skipped = {why = n}, cancelled = n,
+--   released = [id]} (released: planned readers a retry left out)
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
@@ -26,6 +27,13 @@ local function ledger(list, counter)
 end
 ledger(r.sent, 'c:sent')
 ledger(r.failed, 'c:failed')
+if type(r.released) == 'table' then
+  for _, id in ipairs(r.released) do
+    if redis.call('HGET', KEYS[4], id) == ARGV[1] then
+      redis.call('HDEL', KEYS[4], id)
+    end
+  end
+end
 if type(r.skipped) == 'table' then
   for why, n in pairs(r.skipped) do
     redis.call('HINCRBY', KEYS[2], 'skip:' .. why, n)
