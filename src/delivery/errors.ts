@@ -101,9 +101,9 @@ export class PermanentBatchError extends TransportError {
 }
 
 /**
- * 409 invalid_idempotent_request: the same idempotency key was used with a
- * different body. Batches must be built deterministically from their key; this
- * is a bug in the caller, never a condition to retry around.
+ * 409 invalid_idempotent_request: the key was already accepted with a
+ * different body. A re-planned retry reads it as proof that an earlier payload
+ * was accepted (retry-plan.ts); anywhere else it is a bug in the caller.
  */
 export class IdempotencyMismatchError extends TransportError {
   readonly kind = 'idempotency_mismatch' as const;
