@@ -16,7 +16,7 @@ import type { ConfirmationRequest, ConfirmationRequests } from '../subscribers/s
 import type { SubscriberStore } from '../subscribers/store';
 import { IdempotencyMismatchError } from './errors';
 import { SEND_PRIORITY } from './priority';
-import type { OutgoingEmail, Transport } from './transport';
+import { addressed, type Transport } from './transport';
 
 /** BullMQ job name on the `send` queue. */
 export const CONFIRM_JOB = 'confirm';
@@ -86,18 +86,11 @@ export async function processConfirmation(request: ConfirmationRequest, deps: Co
     },
     deps.context,
   );
-  const email: OutgoingEmail = {
-    from: deps.from,
-    to: subscriber.email,
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    headers: rendered.headers,
-    tags: [
-      { name: 'template', value: 'confirm' },
-      { name: 'send', value: `${subscriber.id}_confirm` },
-    ],
-  };
+  const email = addressed(rendered, deps.from, subscriber.email, [
+    { name: 'template', value: 'confirm' },
+    { name: 'send', value: `${subscriber.id}_confirm` },
+  ]);
+
   let providerId: string | null;
   try {
     const [outcome] = await deps.transport.sendBatch([email], { idempotencyKey: confirmationKey(subscriber.id, confirmationAt) });

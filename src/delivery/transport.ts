@@ -18,6 +18,11 @@ export interface OutgoingEmail {
   tags: EmailTag[];
 }
 
+/** A rendered email, addressed and tagged: what every sender hands a transport. */
+export function addressed(rendered: Pick<OutgoingEmail, 'subject' | 'html' | 'text' | 'headers'>, from: string, to: string, tags: EmailTag[]): OutgoingEmail {
+  return { from, to, subject: rendered.subject, html: rendered.html, text: rendered.text, headers: rendered.headers, tags };
+}
+
 /** What happened to one email of a batch. */
 export type SendOutcome =
   | { ok: true; providerId: string }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { sendUnderKey } from '../delivery/retry-plan';
 import { encodeSendRecord, sendLedgerField } from '../delivery/send-ledger';
-import type { OutgoingEmail, Transport } from '../delivery/transport';
+import { addressed, type OutgoingEmail, type Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
 import { createPersonaliser, type Personaliser } from '../render/render';
 import { isTemplateId } from '../render/templates';
@@ -135,19 +135,11 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
 export function dripEmails(recipients: PlannedRecipient[], sequenceId: string, stepId: string, personalise: Personaliser, from: string): OutgoingEmail[] {
   return recipients.map((r) => {
     const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
-    return {
-      from,
-      to: r.email,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: rendered.headers,
-      tags: [
-        { name: 'sequence', value: sequenceId },
-        { name: 'step', value: stepId },
-        { name: 'send', value: sendTag(r.id, stepId) },
-      ],
-    };
+    return addressed(rendered, from, r.email, [
+      { name: 'sequence', value: sequenceId },
+      { name: 'step', value: stepId },
+      { name: 'send', value: sendTag(r.id, stepId) },
+    ]);
   });
 }
 

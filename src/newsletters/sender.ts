@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { PlannedRecipient } from '../drip/store';
 import { sendUnderKey } from '../delivery/retry-plan';
 import { encodeSendRecord } from '../delivery/send-ledger';
-import type { OutgoingEmail, Transport } from '../delivery/transport';
+import { addressed, type OutgoingEmail, type Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
 import type { Keys } from '../redis/keys';
 import { createPersonaliser, type Personaliser } from '../render/render';
@@ -94,19 +94,11 @@ export async function processNewsletterBatch(batchId: string, deps: NewsletterSe
     const emails = (recipients: PlannedRecipient[]): OutgoingEmail[] =>
       recipients.map((r) => {
         const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
-        return {
-          from: deps.from,
-          to: r.email,
-          subject: rendered.subject,
-          html: rendered.html,
-          text: rendered.text,
-          headers: rendered.headers,
-          tags: [
-            { name: 'sequence', value: NEWSLETTER_TAG },
-            { name: 'step', value: issue.id },
-            { name: 'send', value: newsletterSendTag(r.id, issue.id) },
-          ],
-        };
+        return addressed(rendered, deps.from, r.email, [
+          { name: 'sequence', value: NEWSLETTER_TAG },
+          { name: 'step', value: issue.id },
+          { name: 'send', value: newsletterSendTag(r.id, issue.id) },
+        ]);
       });
     // A retry checks its readers again and may leave some out (delivery/retry-plan.ts).
     const delivery = await sendUnderKey({

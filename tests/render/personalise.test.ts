@@ -84,7 +84,7 @@ describe('createPersonaliser', () => {
       `[personalise] ${compared} recipients: full render ${(fullMs / compared).toFixed(2)} ms each, ` +
         `personalised ${((personalisedMs / compared) * 1000).toFixed(1)} µs each`,
     );
-  });
+  }, 180_000); // hundreds of full React renders: minutes on a loaded 2-core machine, a correctness check, not a timing one
 
   it('handles the classic traps the same way in both paths', async () => {
     const traps = [
