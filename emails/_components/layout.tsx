@@ -49,7 +49,8 @@ export function Layout({ subject, preheader, brand, reason, unsubscribeUrl, pref
         {/* One landmark for the email, named by its subject: screen readers announce it as an email. */}
         <div role="article" aria-roledescription="email" aria-label={subject} lang="en" dir="ltr">
           <Container className={cls.surface} style={card}>
-            <Section style={header}>
+            {/* Left out of the text part, which opens with the preheader; the footer names the clinic. */}
+            <Section style={header} data-skip-in-text>
               <Link href={brand.publicUrl} style={brandName}>
                 {brand.clinicName}
               </Link>

@@ -1,4 +1,6 @@
-export { createPersonaliser, displayName, escapeHtml, htmlToText, renderEmail, renderPreview, TEXT_OPTIONS } from './render';
+export { createPersonaliser, displayName, escapeHtml, renderEmail, renderPreview } from './render';
+export { textPart } from './text';
+export type { TextPartOptions } from './text';
 export type { Personaliser, PersonaliserOptions } from './render';
 export { getTemplate, isTemplateId, TEMPLATE_IDS, TEMPLATES } from './templates';
 export type { Envelope, TemplateDefinition, TemplateId, TemplateInput } from './templates';

@@ -7,32 +7,11 @@
 //                      concatenation of correctly escaped values (~µs each).
 // tests/render/personalise.test.ts proves they are byte-identical.
 import { randomBytes } from 'node:crypto';
-import { render, toPlainText } from 'react-email';
+import { render } from 'react-email';
 import { NewsletterIssueSchema } from '../newsletters/issue';
 import { getTemplate, type TemplateDefinition, type TemplateId, type TemplateInput } from './templates';
+import { textPart } from './text';
 import type { Brand, Recipient, RenderContext, RenderedEmail } from './types';
-
-type TextOptions = NonNullable<Parameters<typeof toPlainText>[1]>;
-
-/**
- * Plain-text conversion settings (html-to-text via react-email's toPlainText).
- * - wordwrap: false: lines are never re-wrapped, so the text around a name or a
- *   URL never depends on its length (and substitution stays exact).
- * - headings keep their case: upper-casing would change a substituted value and
- *   shouts in a health email; a blank line before and after marks them instead.
- */
-export const TEXT_OPTIONS: TextOptions = {
-  wordwrap: false,
-  selectors: (['h1', 'h2', 'h3'] as const).map((selector) => ({
-    selector,
-    options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 1 },
-  })),
-};
-
-/** The plain-text version of a rendered email. */
-export function htmlToText(html: string): string {
-  return toPlainText(html, TEXT_OPTIONS);
-}
 
 /**
  * Escapes exactly like React DOM's server renderer (escapeTextForBrowser), for
@@ -148,10 +127,14 @@ function listHeaders(unsubscribeUrl: string): Record<string, string> {
   };
 }
 
-async function renderInput(def: TemplateDefinition, input: TemplateInput): Promise<Omit<RenderedEmail, 'headers'>> {
+async function renderInput(
+  def: TemplateDefinition,
+  input: TemplateInput,
+  personalMarker?: string,
+): Promise<Omit<RenderedEmail, 'headers'>> {
   const { subject, preheader } = def.envelope(input);
   const html = await render(def.element(input));
-  return { subject, preheader, html, text: htmlToText(html) };
+  return { subject, preheader, html, text: textPart(html, preheader, { personalMarker }) };
 }
 
 /** Full render for one recipient. Deterministic: same inputs, same bytes. */
@@ -222,14 +205,18 @@ export async function createPersonaliser(
   };
 
   const variant = async (named: boolean) => {
-    const r = await renderInput(s.def, {
-      firstName: named ? sentinel.firstName : null,
-      unsubscribeUrl: sentinel.unsubscribeUrl,
-      preferencesUrl: sentinel.preferencesUrl,
-      confirmUrl: s.def.requires.includes('confirmUrl') ? sentinel.confirmUrl : undefined,
-      brand: s.brand,
-      newsletter: s.newsletter,
-    });
+    const r = await renderInput(
+      s.def,
+      {
+        firstName: named ? sentinel.firstName : null,
+        unsubscribeUrl: sentinel.unsubscribeUrl,
+        preferencesUrl: sentinel.preferencesUrl,
+        confirmUrl: s.def.requires.includes('confirmUrl') ? sentinel.confirmUrl : undefined,
+        brand: s.brand,
+        newsletter: s.newsletter,
+      },
+      nonce,
+    );
     if (`${r.subject}\n${r.preheader}`.includes(nonce)) {
       throw new Error(`Template ${templateId} puts a personal field in its subject or preheader; render it per recipient.`);
     }
@@ -274,6 +261,7 @@ export async function createPersonaliser(
 /** A template rendered with its own PreviewProps (exports, previews, tests). */
 export async function renderPreview(templateId: TemplateId): Promise<RenderedEmail> {
   const def = getTemplate(templateId);
+  const envelope = def.previewEnvelope();
   const html = await render(def.preview());
-  return { ...def.previewEnvelope(), html, text: htmlToText(html), headers: listHeaders(def.previewProps.unsubscribeUrl) };
+  return { ...envelope, html, text: textPart(html, envelope.preheader), headers: listHeaders(def.previewProps.unsubscribeUrl) };
 }

@@ -61,8 +61,9 @@ describe('templates', () => {
       expect(email.subject.length, id).toBeLessThanOrEqual(80);
       expect(email.html, id).toContain(email.preheader);
       expect(Buffer.byteLength(email.html), id).toBeLessThan(SIZE_BUDGET);
-      // The hidden preheader never reaches the text version.
-      expect(email.text, id).not.toContain(email.preheader);
+      // The text part opens with the preheader, once (the html's hidden copy is skipped).
+      expect(email.text.startsWith(`${email.preheader}\n\n`), id).toBe(true);
+      expect(email.text.split(email.preheader).length, id).toBe(2);
       expect(email.text, id).not.toMatch(/[\u200c\ufeff]/);
     }
   });
@@ -148,13 +149,56 @@ describe('templates', () => {
     for (const [id, email] of await renderAll()) {
       expect(email.text, id).not.toMatch(/<\/?[a-z][^>]*>/i);
       expect(email.text, id).not.toMatch(/&(amp|lt|gt|quot|#x27|nbsp);/);
-      expect(email.text, id).toMatch(/^Meridian Acupuncture Clinic/);
+      // The brand header stays out of the text: it opens with the preheader, the footer names the clinic.
+      expect(email.text, id).not.toMatch(/^Meridian Acupuncture Clinic https?:/m);
+      expect(email.text, id).toMatch(/\nMeridian Acupuncture Clinic, 12 Harbour Street, Springfield 01234$/);
       expect(email.text, id).toMatch(/\n\nWarm wishes,\nThe team at Meridian Acupuncture Clinic\n/);
       expect(email.text, id).not.toMatch(/\n{4,}/);
       // Paragraphs are single lines (no wrapping that would depend on a name's length).
       const paragraph = email.text.split('\n').find((l) => l.startsWith('This email shares general health information.'));
       expect(paragraph, id).toMatch(/emergency number straight away\.$/);
     }
+  });
+
+  it('underline the title with = and every section heading with -, as long as the heading', async () => {
+    const hostileIssue = {
+      ...context.newsletter!,
+      title: 'Zoë’s notes & “news” <this week> 🧘‍♀️',
+      articles: [{ heading: 'Café corner: e\u0301 and 👩🏽‍⚕️ at the desk', text: 'A short note.' }, ...context.newsletter!.articles],
+    };
+    const renders: [string, RenderedEmail][] = [
+      ...(await renderAll()),
+      ['newsletter (hostile headings)', await renderEmail('newsletter', recipient(), { ...context, newsletter: hostileIssue })],
+    ];
+    for (const id of TEMPLATE_IDS) renders.push([`${id} (preview)`, await renderPreview(id)]);
+    for (const [id, email] of renders) {
+      const headings = (level: 1 | 2) =>
+        [...email.html.matchAll(new RegExp(`<h${level}\\b[^>]*>(.*?)</h${level}>`, 'gs'))].map((m) => decode(m[1]!));
+      const [title, ...moreTitles] = headings(1);
+      const sections = headings(2);
+      expect(title, id).toBeDefined();
+      expect(moreTitles, id).toEqual([]);
+      if (!id.startsWith('confirm')) expect(sections.length, id).toBeGreaterThan(0);
+      const lines = email.text.split('\n');
+      const underlined = (heading: string, mark: string) => {
+        const at = lines.indexOf(heading);
+        expect(at, `${id}: heading ${JSON.stringify(heading)} on a line of its own`).toBeGreaterThan(0);
+        expect(lines[at - 1], `${id}: blank line before ${heading}`).toBe('');
+        expect(lines[at + 1], `${id}: underline of ${heading}`).toBe(mark.repeat(graphemes(heading)));
+        expect(lines[at + 2], `${id}: blank line after ${heading}`).toBe('');
+      };
+      underlined(title!, '=');
+      for (const heading of sections) underlined(heading, '-');
+      // Nothing else is underlined: every run of = or - follows a heading (the footer rule stands alone).
+      for (let i = 1; i < lines.length; i++) {
+        if (/^(=+|-+)$/.test(lines[i]!) && lines[i - 1] !== '') {
+          expect([title, ...sections], `${id}: underline under ${JSON.stringify(lines[i - 1])}`).toContain(lines[i - 1]);
+        }
+      }
+    }
+    const hostile = renders.find(([id]) => id === 'newsletter (hostile headings)')![1].text;
+    expect(hostile).toContain('\nZoë’s notes & “news” <this week> 🧘‍♀️\n' + '='.repeat(34) + '\n');
+    expect(hostile).toContain('\nCafé corner: e\u0301 and 👩🏽‍⚕️ at the desk\n' + '-'.repeat(32) + '\n');
   });
 
   it('confirm: a confirm button to the recipient\'s URL, says it expires and that ignoring it is safe, no marketing', async () => {
@@ -174,3 +218,19 @@ describe('templates', () => {
     for (const id of TEMPLATE_IDS) expect(TEMPLATES[id].kind, id).toBe(id === 'confirm' ? 'transactional' : 'marketing');
   });
 });
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+function graphemes(line: string): number {
+  return [...segmenter.segment(line)].length;
+}
+
+/** Text content of a heading as React wrote it: entities decoded, comments (between text nodes) dropped. */
+function decode(html: string): string {
+  return html
+    .replace(/<!-- -->/g, '')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

@@ -2,6 +2,7 @@
 // bytes as a full React render per recipient, for any recipient.
 import { describe, expect, it } from 'vitest';
 import { createPersonaliser, displayName, escapeHtml, renderEmail } from '../../src/render/render';
+import { textPart } from '../../src/render/text';
 import { TEMPLATE_IDS, type TemplateId } from '../../src/render/templates';
 import type { Recipient } from '../../src/render/types';
 import { seededRandom } from '../support/random';
@@ -85,6 +86,17 @@ describe('createPersonaliser', () => {
         `personalised ${((personalisedMs / compared) * 1000).toFixed(1)} µs each`,
     );
   }, 180_000); // hundreds of full React renders: minutes on a loaded 2-core machine, a correctness check, not a timing one
+
+  it('refuses a template whose heading holds a personal field (the underline would depend on it)', async () => {
+    const issue = { ...context.newsletter!, articles: [{ heading: `Notes for ${SENTINELS[0]}`, text: 'A short note.' }] };
+    await expect(createPersonaliser('newsletter', { ...context, newsletter: issue }, { sentinelNonce: NONCE })).rejects.toThrow(
+      /heading holds a personal field/,
+    );
+    // The same marker outside a heading is a personal value like any other.
+    expect(textPart(`<h2>Notes</h2><p>Hello ${SENTINELS[0]},</p>`, 'Preheader', { personalMarker: NONCE })).toBe(
+      `Preheader\n\nNotes\n-----\n\nHello ${SENTINELS[0]},`,
+    );
+  });
 
   it('handles the classic traps the same way in both paths', async () => {
     const traps = [
