@@ -5,7 +5,7 @@ import { Img, Link, Section } from 'react-email';
 import { Layout } from './_components/layout';
 import { BookingCta, Greeting, Paragraph, SectionHeading, SignOff, Title } from './_components/parts';
 import { previewBase } from './_components/preview-data';
-import { cls, colors, layout } from './_components/tokens';
+import { cls, colors, fonts, layout } from './_components/tokens';
 import { paragraphs, type NewsletterArticle, type NewsletterIssue } from '../src/newsletters/issue';
 import type { BaseEmailProps } from '../src/render/types';
 
@@ -43,15 +43,7 @@ function Article({ article }: { article: NewsletterArticle }) {
   return (
     <Section style={{ margin: '8px 0 8px' }}>
       <SectionHeading>{article.heading}</SectionHeading>
-      {article.image ? (
-        <Img
-          src={article.image.src}
-          alt={article.image.alt}
-          width={article.image.width ?? 536}
-          height={article.image.height}
-          style={{ width: '100%', maxWidth: `${article.image.width ?? 536}px`, height: 'auto', borderRadius: layout.radius, margin: '8px 0 16px' }}
-        />
-      ) : null}
+      {article.image ? <ArticleImage image={article.image} /> : null}
       {paragraphs(article.text).map((p, i) => (
         <Paragraph key={i}>{p}</Paragraph>
       ))}
@@ -65,6 +57,52 @@ function Article({ article }: { article: NewsletterArticle }) {
     </Section>
   );
 }
+
+/** Inner width of the image mat: the content column (536 px) less its padding. */
+const MAT_PADDING = 12;
+const MAX_IMAGE_WIDTH = 536 - 2 * MAT_PADDING;
+
+/**
+ * The picture on a tinted mat. With images blocked the mat holds the alt text,
+ * styled on the img itself, and is only as tall as that text: no height
+ * attribute (it would keep a box of the picture's height open), width set,
+ * height auto.
+ */
+function ArticleImage({ image }: { image: NonNullable<NewsletterArticle['image']> }) {
+  const width = Math.min(image.width ?? MAX_IMAGE_WIDTH, MAX_IMAGE_WIDTH);
+  return (
+    <Section className={cls.callout} style={imageMat}>
+      <Img
+        className={cls.text}
+        src={image.src}
+        alt={image.alt}
+        width={width}
+        style={{ ...imageStyle, maxWidth: `${width}px` }}
+      />
+    </Section>
+  );
+}
+
+const imageMat = {
+  backgroundColor: colors.calloutBackground,
+  borderRadius: layout.radius,
+  padding: `${MAT_PADDING}px`,
+  margin: '8px 0 16px',
+};
+
+const imageStyle = {
+  display: 'block',
+  width: '100%',
+  height: 'auto',
+  margin: '0 auto',
+  border: '0',
+  borderRadius: '4px',
+  // Shown in place of the picture when images are off.
+  color: colors.text,
+  fontFamily: fonts.body,
+  fontSize: '14px',
+  lineHeight: '20px',
+};
 
 const sampleIssue = {
   subject: 'Sitting well, new evening hours and a stretch for your lower back',
