@@ -1,5 +1,6 @@
 // The emails in Chromium, as a mail client's web view shows them.
-// - axe-core on every template in light and dark mode: 0 violations. Two page
+// - axe-core on every template in light and dark mode: 0 violations, and the
+//   canvas is dark to its edges in dark mode. Two page
 //   rules are left out, on purpose: `landmark-one-main` and `region` want a
 //   <main> landmark, and an email shown inside a webmail page must not bring a
 //   second one; the email is one article landmark named by its subject
@@ -138,6 +139,11 @@ describe('every email in Chromium: axe', () => {
           expect(found, `${id} (${colorScheme})`).toEqual([]);
           // The landmark axe's page rules look for instead: one article, named by the subject.
           expect(await page.locator('[role="article"][aria-roledescription="email"]').count(), id).toBe(1);
+          // The canvas, the outer cell that repeats it inline included, follows the scheme (no light frame in dark mode).
+          const canvas = await page.evaluate(() =>
+            [document.body, document.querySelector('.m-canvas > table > tbody > tr > td')!].map((el) => getComputedStyle(el).backgroundColor),
+          );
+          expect(canvas, `${id} (${colorScheme})`).toEqual(Array(2).fill(colorScheme === 'dark' ? 'rgb(18, 24, 25)' : 'rgb(243, 240, 234)'));
         }
       } finally {
         await ctx.close();
