@@ -71,7 +71,8 @@ const MAX_IMAGE_WIDTH = 536 - 2 * MAT_PADDING;
 function ArticleImage({ image }: { image: NonNullable<NewsletterArticle['image']> }) {
   const width = Math.min(image.width ?? MAX_IMAGE_WIDTH, MAX_IMAGE_WIDTH);
   return (
-    <Section className={cls.callout} style={imageMat}>
+    // Nothing of it in the text part (an empty mat would leave blank lines there).
+    <Section className={cls.callout} style={imageMat} data-skip-in-text>
       <Img
         className={cls.text}
         src={image.src}
