@@ -1,8 +1,8 @@
 // Double opt-in: transactional, sent on signup, no marketing content.
 import { Layout } from './_components/layout';
 import { ActionButton, Greeting, Paragraph, SignOff, Title } from './_components/parts';
-import { previewBase, previewConfirmUrl } from './_components/preview-data';
-import type { BaseEmailProps } from '../src/render/types';
+import { previewBrand, sampleBase, sampleConfirmUrl } from './_components/preview-data';
+import type { BaseEmailProps, Brand } from '../src/render/types';
 
 export const subject = 'Please confirm your email address';
 export const preheader = 'One click to confirm. If you did not sign up, ignore this email and nothing will happen.';
@@ -38,7 +38,7 @@ export default function ConfirmEmail(props: ConfirmEmailProps) {
   );
 }
 
-ConfirmEmail.PreviewProps = {
-  ...previewBase,
-  confirmUrl: previewConfirmUrl,
-} satisfies ConfirmEmailProps;
+/** The sample reader on a brand (preview server, exports, the console's template pages). */
+export const previewProps = (brand: Brand): ConfirmEmailProps => ({ ...sampleBase(brand), confirmUrl: sampleConfirmUrl(brand) });
+
+ConfirmEmail.PreviewProps = previewProps(previewBrand);

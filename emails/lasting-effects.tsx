@@ -1,8 +1,8 @@
 // Week 3: relief that may last, treating the cause, and an invitation to book.
 import { Layout } from './_components/layout';
 import { BookingCta, Callout, Greeting, Paragraph, SectionHeading, SignOff, Title } from './_components/parts';
-import { previewBase } from './_components/preview-data';
-import type { BaseEmailProps } from '../src/render/types';
+import { previewBrand, sampleBase } from './_components/preview-data';
+import type { BaseEmailProps, Brand } from '../src/render/types';
 
 export const subject = 'Relief that may last, and how to book a visit';
 export const preheader = 'Why the effects of acupuncture can last for days or weeks, and how to book a first appointment.';
@@ -52,4 +52,7 @@ export default function LastingEffectsEmail(props: LastingEffectsEmailProps) {
   );
 }
 
-LastingEffectsEmail.PreviewProps = { ...previewBase } satisfies LastingEffectsEmailProps;
+/** The sample reader on a brand (preview server, exports, the console's template pages). */
+export const previewProps = (brand: Brand): LastingEffectsEmailProps => sampleBase(brand);
+
+LastingEffectsEmail.PreviewProps = previewProps(previewBrand);

@@ -1,8 +1,8 @@
 // Week 1: how acupuncture is thought to help sciatica.
 import { Layout } from './_components/layout';
 import { Callout, Greeting, Paragraph, SectionHeading, SignOff, Title } from './_components/parts';
-import { previewBase } from './_components/preview-data';
-import type { BaseEmailProps } from '../src/render/types';
+import { previewBrand, sampleBase } from './_components/preview-data';
+import type { BaseEmailProps, Brand } from '../src/render/types';
 
 export const subject = 'Four ways acupuncture may ease sciatic pain';
 export const preheader = 'Endorphins, less inflammation, better circulation and nerve repair: what may be going on.';
@@ -58,4 +58,7 @@ export default function MechanismsEmail(props: MechanismsEmailProps) {
   );
 }
 
-MechanismsEmail.PreviewProps = { ...previewBase } satisfies MechanismsEmailProps;
+/** The sample reader on a brand (preview server, exports, the console's template pages). */
+export const previewProps = (brand: Brand): MechanismsEmailProps => sampleBase(brand);
+
+MechanismsEmail.PreviewProps = previewProps(previewBrand);

@@ -1,8 +1,8 @@
 // Week 2: relief without the side effects of medication.
 import { Layout } from './_components/layout';
 import { Callout, Greeting, Paragraph, SectionHeading, SignOff, Title } from './_components/parts';
-import { previewBase } from './_components/preview-data';
-import type { BaseEmailProps } from '../src/render/types';
+import { previewBrand, sampleBase } from './_components/preview-data';
+import type { BaseEmailProps, Brand } from '../src/render/types';
 
 export const subject = 'Easing pain without the side effects of medication';
 export const preheader = 'Painkillers have their place, but they have downsides too. Here is what to know.';
@@ -53,4 +53,7 @@ export default function MedicationFreeReliefEmail(props: MedicationFreeReliefEma
   );
 }
 
-MedicationFreeReliefEmail.PreviewProps = { ...previewBase } satisfies MedicationFreeReliefEmailProps;
+/** The sample reader on a brand (preview server, exports, the console's template pages). */
+export const previewProps = (brand: Brand): MedicationFreeReliefEmailProps => sampleBase(brand);
+
+MedicationFreeReliefEmail.PreviewProps = previewProps(previewBrand);

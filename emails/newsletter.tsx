@@ -4,10 +4,10 @@
 import { Img, Link, Section } from 'react-email';
 import { Layout } from './_components/layout';
 import { BookingCta, Greeting, Paragraph, SectionHeading, SignOff, Title } from './_components/parts';
-import { previewBase } from './_components/preview-data';
+import { previewBrand, sampleBase } from './_components/preview-data';
 import { cls, colors, fonts, layout } from './_components/tokens';
 import { paragraphs, type NewsletterArticle, type NewsletterIssue } from '../src/newsletters/issue';
-import type { BaseEmailProps } from '../src/render/types';
+import type { BaseEmailProps, Brand } from '../src/render/types';
 
 /** Defaults; an issue may override both with its own `subject` and `preheader`. */
 export const subject = 'This week at the clinic';
@@ -105,7 +105,8 @@ const imageStyle = {
   lineHeight: '20px',
 };
 
-const sampleIssue = {
+/** A sample issue whose links lead to the clinic's own site. */
+const sampleIssue = (site: string) => ({
   subject: 'Sitting well, new evening hours and a stretch for your lower back',
   preheader: 'Three short reads from the clinic this week.',
   title: 'This week at the clinic',
@@ -116,12 +117,12 @@ const sampleIssue = {
       heading: 'Sitting well at your desk',
       text: 'Long hours in one position can leave the lower back and hips stiff. Getting up for a short walk every half hour, and keeping your feet flat on the floor when you sit, are simple habits that many people find helpful.\n\nIf sitting brings on pain that travels down one leg, mention it at your next appointment.',
       image: {
-        src: 'https://clinic.example/images/newsletter/desk-posture.jpg',
+        src: `${site}/images/newsletter/desk-posture.jpg`,
         alt: 'A person sitting upright at a desk with both feet flat on the floor',
         width: 536,
         height: 300,
       },
-      link: { href: 'https://clinic.example/articles/sitting-well', label: 'Read the full article' },
+      link: { href: `${site}/articles/sitting-well`, label: 'Read the full article' },
     },
     {
       heading: 'New evening hours',
@@ -130,16 +131,16 @@ const sampleIssue = {
     {
       heading: 'A gentle stretch for the lower back',
       text: 'Lie on your back, bring one knee towards your chest and hold it for 20 to 30 seconds, then swap sides. Stop if the stretch causes sharp pain or tingling in your leg.',
-      link: { href: 'https://clinic.example/articles/lower-back-stretch', label: 'See the stretch step by step' },
+      link: { href: `${site}/articles/lower-back-stretch`, label: 'See the stretch step by step' },
     },
   ],
   cta: {
     text: 'Would you like to talk about your back or leg pain with one of our practitioners?',
     label: 'Book an appointment',
   },
-} satisfies NewsletterIssue;
+}) satisfies NewsletterIssue;
 
-NewsletterEmail.PreviewProps = {
-  ...previewBase,
-  issue: sampleIssue,
-} satisfies NewsletterEmailProps;
+/** The sample reader and issue on a brand (preview server, exports, the console's template pages). */
+export const previewProps = (brand: Brand): NewsletterEmailProps => ({ ...sampleBase(brand), issue: sampleIssue(brand.publicUrl) });
+
+NewsletterEmail.PreviewProps = previewProps(previewBrand);

@@ -1,8 +1,8 @@
 // Sent on confirmation: what sciatica is, what the series covers, how acupuncture works.
 import { Layout } from './_components/layout';
 import { BulletList, Callout, Greeting, Paragraph, SectionHeading, SignOff, Title } from './_components/parts';
-import { previewBase } from './_components/preview-data';
-import type { BaseEmailProps } from '../src/render/types';
+import { previewBrand, sampleBase } from './_components/preview-data';
+import type { BaseEmailProps, Brand } from '../src/render/types';
 
 export const subject = 'Welcome: sciatica, and how acupuncture may help';
 export const preheader = 'What sciatica is, what the next three emails cover, and how acupuncture works.';
@@ -58,4 +58,7 @@ export default function WelcomeEmail(props: WelcomeEmailProps) {
   );
 }
 
-WelcomeEmail.PreviewProps = { ...previewBase } satisfies WelcomeEmailProps;
+/** The sample reader on a brand (preview server, exports, the console's template pages). */
+export const previewProps = (brand: Brand): WelcomeEmailProps => sampleBase(brand);
+
+WelcomeEmail.PreviewProps = previewProps(previewBrand);

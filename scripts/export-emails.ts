@@ -1,14 +1,17 @@
 // npm run emails:export [-- <folder>]
-// Writes every template, rendered with its PreviewProps, as .html, .txt and
-// .eml (RFC 5322, as the outbox would deliver it) into <folder> (default:
-// exports/, git-ignored) and lists what it wrote.
+// Writes every template, rendered for a sample reader with the clinic's
+// configured name, address and URLs (.env and the environment, as `npm start`
+// reads them), as .html, .txt and .eml (RFC 5322, as the outbox would deliver
+// it) into <folder> (default: exports/, git-ignored) and lists what it wrote.
 import { existsSync, lstatSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 const USAGE = `Usage: npm run emails:export [-- <folder>]
 
-Renders every email template with its preview data into <folder> as
+Renders every email template for a sample reader, with the clinic's settings
+(CLINIC_NAME, CLINIC_POSTAL_ADDRESS, PUBLIC_URL, CLINIC_BOOKING_URL, EMAIL_FROM
+from .env or the environment), into <folder> as
 <template>.html, <template>.txt and <template>.eml.
 <folder> defaults to exports/ and must be inside this project or the system temp folder.`;
 
@@ -67,14 +70,16 @@ async function main(): Promise<void> {
   }
   const outDir = resolveOutputDir(args);
   // Loaded only after the arguments are checked, so a usage error answers fast.
-  const [{ loadConfigOrExit }, { buildMime }, { renderPreview }, { TEMPLATE_IDS }] = await Promise.all([
+  const [{ emailBrand, loadConfigOrExit }, { buildMime }, { renderPreview }, { TEMPLATE_IDS }] = await Promise.all([
     import('../src/config'),
     import('../src/delivery/outbox'),
     import('../src/render/render'),
     import('../src/render/templates'),
   ]);
   mkdirSync(outDir, { recursive: true });
-  const from = loadConfigOrExit().emailFrom;
+  const config = loadConfigOrExit();
+  const from = config.emailFrom;
+  const brand = emailBrand(config);
   const written: { file: string; bytes: number }[] = [];
   const write = (name: string, data: string | Buffer) => {
     const file = join(outDir, name);
@@ -84,12 +89,12 @@ async function main(): Promise<void> {
     written.push({ file, bytes: Buffer.byteLength(data) });
   };
   for (const id of TEMPLATE_IDS) {
-    const email = await renderPreview(id);
+    const email = await renderPreview(id, brand);
     write(`${id}.html`, email.html);
     write(`${id}.txt`, email.text);
     const mime = await buildMime(
       { from, to: SAMPLE_TO, subject: email.subject, html: email.html, text: email.text, headers: email.headers, tags: [{ name: 'template', value: id }] },
-      `<preview-${id}@clinic.example>`,
+      `<preview-${id}@${new URL(brand.publicUrl).hostname}>`,
       SAMPLE_DATE,
     );
     write(`${id}.eml`, mime);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { CONSENT_WORDINGS } from './content/consent';
 import { parseDuration } from './scheduling/duration';
@@ -265,7 +266,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     );
   }
   const e = parsed.data;
-  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   if (e.NODE_ENV === 'production') {
     // Report both at once: fixing one to be told about the other is slow.
     const missing: string[] = [];
@@ -286,22 +286,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (missing.length > 0) throw new ConfigError(missing);
   }
   const appSecret = e.APP_SECRET ?? developmentSecret(e.NODE_ENV, resolve(cwd, e.SECRET_FILE));
+  const brand = brandSettings(e);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
-    publicUrl,
+    publicUrl: brand.publicUrl,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     appSecret,
     // The clinic's name as the sender's name unless EMAIL_FROM says otherwise.
     emailFrom: e.EMAIL_FROM ?? `${e.CLINIC_NAME} <hello@clinic.example>`,
     clinic: {
-      name: e.CLINIC_NAME,
-      postalAddress: e.CLINIC_POSTAL_ADDRESS,
-      bookingUrl: e.CLINIC_BOOKING_URL ?? `${publicUrl}/book`,
+      name: brand.clinicName,
+      postalAddress: brand.postalAddress,
+      bookingUrl: brand.bookingUrl,
       timeZone: e.CLINIC_TIMEZONE,
     },
     consentTextVersion: e.CONSENT_TEXT_VERSION,
@@ -330,6 +331,58 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     admin: { sessionTtlMs: e.ADMIN_SESSION_TTL, passwordCost: e.ADMIN_PASSWORD_COST },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Who the clinic is, as every email shows it (the same shape as the renderer's Brand). */
+export interface BrandSettings {
+  clinicName: string;
+  postalAddress: string;
+  bookingUrl: string;
+  /** Without a trailing slash. */
+  publicUrl: string;
+}
+
+const BRAND_KEYS = { PORT: true, PUBLIC_URL: true, CLINIC_NAME: true, CLINIC_POSTAL_ADDRESS: true, CLINIC_BOOKING_URL: true } as const;
+
+function brandSettings(e: Pick<z.infer<typeof schema>, keyof typeof BRAND_KEYS>): BrandSettings {
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    clinicName: e.CLINIC_NAME,
+    postalAddress: e.CLINIC_POSTAL_ADDRESS,
+    bookingUrl: e.CLINIC_BOOKING_URL ?? `${publicUrl}/book`,
+    publicUrl,
+  };
+}
+
+/** The brand of a loaded config (what the app's emails and the console's template previews use). */
+export function emailBrand(config: Pick<Config, 'clinic' | 'publicUrl'>): BrandSettings {
+  return {
+    clinicName: config.clinic.name,
+    postalAddress: config.clinic.postalAddress,
+    bookingUrl: config.clinic.bookingUrl,
+    publicUrl: config.publicUrl,
+  };
+}
+
+/**
+ * The brand settings alone, for the React Email preview server, which runs no
+ * Meridian entrypoint: `dir`/.env under the real environment (which wins, as
+ * with loadEnvFile), validated by the same schema. Reads only: process.env is
+ * not changed and no secret is generated, so templates can call it on import.
+ */
+export function loadBrandSettings(dir: string, env: NodeJS.ProcessEnv = process.env): BrandSettings {
+  let fromFile: NodeJS.Dict<string> = {};
+  try {
+    fromFile = parseEnv(readFileSync(resolve(dir, '.env'), 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError([`${resolve(dir, '.env')} could not be read: ${(err as Error).message}`]);
+  }
+  const merged = Object.fromEntries(
+    Object.entries({ ...fromFile, ...env }).filter(([k, v]) => k in BRAND_KEYS && v !== undefined && v !== ''),
+  );
+  const parsed = schema.pick(BRAND_KEYS).safeParse(merged);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return brandSettings(parsed.data);
 }
 
 // In development a secret is generated once and kept in a git-ignored file, so

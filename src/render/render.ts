@@ -258,10 +258,14 @@ export async function createPersonaliser(
   };
 }
 
-/** A template rendered with its own PreviewProps (exports, previews, tests). */
-export async function renderPreview(templateId: TemplateId): Promise<RenderedEmail> {
+/**
+ * A template with its sample reader: on `brand` (the configured one: exports,
+ * the console's template pages), else with its PreviewProps.
+ */
+export async function renderPreview(templateId: TemplateId, brand?: Brand): Promise<RenderedEmail> {
   const def = getTemplate(templateId);
-  const envelope = def.previewEnvelope();
-  const html = await render(def.preview());
-  return { ...envelope, html, text: textPart(html, envelope.preheader), headers: listHeaders(def.previewProps.unsubscribeUrl) };
+  const checked = brand ? checkedBrand(brand) : undefined;
+  const envelope = def.previewEnvelope(checked);
+  const html = await render(def.preview(checked));
+  return { ...envelope, html, text: textPart(html, envelope.preheader), headers: listHeaders(def.previewBase(checked).unsubscribeUrl) };
 }

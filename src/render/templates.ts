@@ -15,7 +15,7 @@ import * as medicationFreeRelief from '../../emails/medication-free-relief';
 import * as newsletter from '../../emails/newsletter';
 import * as welcome from '../../emails/welcome';
 import type { NewsletterIssue } from '../newsletters/issue';
-import type { BaseEmailProps } from './types';
+import type { BaseEmailProps, Brand } from './types';
 
 /** Everything the engine knows for one recipient of one send, before a template picks what it needs. */
 export interface TemplateInput extends BaseEmailProps {
@@ -39,18 +39,23 @@ export interface TemplateDefinition {
   requires: readonly ('confirmUrl' | 'newsletter')[];
   /** Subject and preheader for this input (a newsletter issue may carry its own). */
   envelope(input: TemplateInput): Envelope;
-  /** Subject and preheader for the PreviewProps. */
-  previewEnvelope(): Envelope;
+  /** Subject and preheader of the sample (PreviewProps, or the sample on `brand`). */
+  previewEnvelope(brand?: Brand): Envelope;
   /** The element to render for this input. */
   element(input: TemplateInput): ReactElement;
-  /** The element rendered with the template's PreviewProps (preview server, exports). */
-  preview(): ReactElement;
-  /** The shared part of the PreviewProps (sample brand and links). */
-  previewProps: Readonly<BaseEmailProps>;
+  /**
+   * The element with the template's sample reader: on `brand` (exports, the
+   * console's template pages), else its PreviewProps (the preview server's).
+   */
+  preview(brand?: Brand): ReactElement;
+  /** The shared part of the sample (brand and links), as preview() renders it. */
+  previewBase(brand?: Brand): Readonly<BaseEmailProps>;
 }
 
 interface TemplateModule<P> {
   default: ComponentType<P> & { PreviewProps: P };
+  /** The sample reader's props on a brand (emails/_components/preview-data.ts). */
+  previewProps: (brand: Brand) => P;
   subject: string;
   preheader: string;
   reason: string;
@@ -68,6 +73,7 @@ function defineTemplate<P extends BaseEmailProps>(
 ): TemplateDefinition {
   const { subject, preheader, reason } = mod;
   const envelope = options.envelope ?? (() => ({ subject, preheader }));
+  const sample = (brand?: Brand): P => (brand ? mod.previewProps(brand) : mod.default.PreviewProps);
   return Object.freeze({
     kind: options.kind,
     subject,
@@ -75,10 +81,10 @@ function defineTemplate<P extends BaseEmailProps>(
     reason,
     requires: Object.freeze([...(options.requires ?? [])]),
     envelope: (input: TemplateInput) => envelope(options.props(input)),
-    previewEnvelope: () => envelope(mod.default.PreviewProps),
+    previewEnvelope: (brand?: Brand) => envelope(sample(brand)),
     element: (input: TemplateInput) => createElement(mod.default, options.props(input)),
-    preview: () => createElement(mod.default, mod.default.PreviewProps),
-    previewProps: base(mod.default.PreviewProps),
+    preview: (brand?: Brand) => createElement(mod.default, sample(brand)),
+    previewBase: (brand?: Brand) => base(sample(brand)),
   });
 }
 

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { emailBrand, type Config } from '../config';
 import { OutboxTransport } from '../delivery/outbox';
 import { PacedTransport, RequestPacer } from '../delivery/pacer';
 import { ResendTransport } from '../delivery/resend';
@@ -79,12 +79,7 @@ export function compose(config: Config, options: ComposeOptions): Core {
   });
   const transport = options.transport ?? createTransport(config, redis, keys);
   const renderContext: RenderContext = {
-    brand: {
-      clinicName: config.clinic.name,
-      postalAddress: config.clinic.postalAddress,
-      bookingUrl: config.clinic.bookingUrl,
-      publicUrl: config.publicUrl,
-    },
+    brand: emailBrand(config),
     links,
   };
   // Shares the connection: a producer never blocks, so it needs none of its own.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import NewsletterEmail from '../../emails/newsletter';
+import { previewProps } from '../../emails/newsletter';
 import { NewsletterIssueError, NewsletterIssueSchema, paragraphs, parseNewsletterIssue } from '../../src/newsletters/issue';
 import { createPersonaliser, renderEmail } from '../../src/render/render';
 import { context, issue, recipient } from '../render/fixtures';
@@ -7,9 +7,11 @@ import { context, issue, recipient } from '../render/fixtures';
 const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
 
 describe('NewsletterIssue', () => {
-  it('accepts a well-formed issue written as JSON, and the preview sample', () => {
+  it('accepts a well-formed issue written as JSON, and the preview sample on an https site', () => {
     expect(parseNewsletterIssue(json(issue))).toEqual(issue);
-    expect(() => NewsletterIssueSchema.parse(NewsletterEmail.PreviewProps.issue)).not.toThrow();
+    const sample = previewProps({ ...context.brand, publicUrl: 'https://news.harbourside.test' }).issue;
+    expect(() => NewsletterIssueSchema.parse(sample)).not.toThrow();
+    expect(sample.articles[0]?.link?.href).toBe('https://news.harbourside.test/articles/sitting-well');
   });
 
   it('rejects unsafe links, missing alt text, header injection and unknown fields, listing every problem', () => {

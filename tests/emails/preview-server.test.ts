@@ -1,5 +1,5 @@
 // `npm run preview` (react-email's dev server) really starts and serves every
-// template filled with its PreviewProps.
+// template filled with its PreviewProps, on the clinic's configured brand.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ const START_TIMEOUT_MS = 60_000;
 let server: ChildProcess | undefined;
 let base = '';
 let log = '';
+const CLINIC = { CLINIC_NAME: 'Harbourside Needle Works', CLINIC_POSTAL_ADDRESS: '7 Quay Lane, Porthaven PH1 2AB', PUBLIC_URL: 'https://news.harbourside.test' };
 
 /** Kills the whole process group (the CLI starts Next.js workers of its own). */
 function stop(child: ChildProcess): Promise<void> {
@@ -44,7 +45,8 @@ beforeAll(async () => {
   server = spawn(join(ROOT, 'node_modules/.bin/email'), ['dev', '--dir', 'emails', '--port', String(port)], {
     cwd: ROOT,
     detached: true, // its own process group, so stop() reaches every child
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0' },
+    // The clinic's settings, as .env or the environment would give them (src/config.ts, loadBrandSettings).
+    env: { ...process.env, ...CLINIC, NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout?.on('data', (c) => (log += c));
@@ -83,7 +85,11 @@ describe('preview server', () => {
       expect(page, id).toContain(TEMPLATES[id].previewEnvelope().subject);
       // The confirmation greets nobody by name: the name is whatever a stranger typed.
       expect(page, id).toContain(id === 'confirm' ? 'Hello there,' : 'Hello Maria,');
-      expect(page, id).toContain('12 Harbour Street, Springfield 01234');
+      expect(page, id).toContain(CLINIC.CLINIC_POSTAL_ADDRESS);
+      expect(page, id).toContain('Harbourside Needle Works');
+      expect(page, id).toContain('https://news.harbourside.test/unsubscribe/');
+      expect(page, id).not.toContain('12 Harbour Street');
+      expect(page, id).not.toContain('Meridian Acupuncture Clinic');
     }
   }, 100_000);
 });
