@@ -117,7 +117,7 @@ const sampleIssue = (site: string) => ({
       heading: 'Sitting well at your desk',
       text: 'Long hours in one position can leave the lower back and hips stiff. Getting up for a short walk every half hour, and keeping your feet flat on the floor when you sit, are simple habits that many people find helpful.\n\nIf sitting brings on pain that travels down one leg, mention it at your next appointment.',
       image: {
-        src: `${site}/images/newsletter/desk-posture.jpg`,
+        src: `${site}/static/newsletter-sample.svg`,
         alt: 'A person sitting upright at a desk with both feet flat on the floor',
         width: 536,
         height: 300,

@@ -15,7 +15,6 @@ const SCRIPTS: Record<string, { type: string; body: Buffer }> = {
   'chart.umd.min.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js')) },
   'overview.js': { type: 'text/javascript; charset=utf-8', body: read('./static/overview.js') },
   'import.js': { type: 'text/javascript; charset=utf-8', body: read('./static/import.js') },
-  'erase.js': { type: 'text/javascript; charset=utf-8', body: read('./static/erase.js') },
 };
 
 export function registerPublicAssets(app: FastifyInstance): void {

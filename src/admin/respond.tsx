@@ -78,3 +78,16 @@ export function adminMessage(
     </>,
   );
 }
+
+/**
+ * An email's HTML for a sandboxed preview frame, under its own policy: its
+ * inline styles apply, nothing runs, nothing loads but images (https, or
+ * Meridian's own sample picture), and only
+ * console pages may frame it.
+ */
+export const EMAIL_FRAME_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; font-src https: data:; frame-ancestors 'self'; sandbox";
+
+export function sendEmailFrame(reply: FastifyReply, html: string): FastifyReply {
+  return reply.type('text/html; charset=utf-8').header('content-security-policy', EMAIL_FRAME_CSP).header('x-frame-options', 'SAMEORIGIN').send(html);
+}

@@ -8,5 +8,6 @@ import { exportSection } from './routes/export';
 import { importSection } from './routes/import';
 import { queuesSection } from './routes/queues';
 import { subscribersSection } from './routes/subscribers';
+import { templatesSection } from './routes/templates';
 
-export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, newsletterSection, queuesSection, importSection, exportSection];
+export const SECTIONS: readonly AdminSection[] = [overviewSection, subscribersSection, templatesSection, newsletterSection, queuesSection, importSection, exportSection];

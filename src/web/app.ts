@@ -57,6 +57,9 @@ const STATIC = new Map<string, { type: string; body: Buffer; embed?: boolean }>(
   ['tz.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/tz.js', import.meta.url)), embed: true }],
   ['embed.css', { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/embed.css', import.meta.url)), embed: true }],
   ['check-inbox.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/check-inbox.js', import.meta.url)) }],
+  // The picture in the sample newsletter, so a template preview never shows a broken image. Cross-origin: the
+  // console's sandboxed preview frames, exported .html files and mail clients load it from elsewhere.
+  ['newsletter-sample.svg', { type: 'image/svg+xml', body: readFileSync(new URL('./static/newsletter-sample.svg', import.meta.url)), embed: true }],
 ]);
 const FAVICON = readFileSync(new URL('./static/favicon.ico', import.meta.url));
 

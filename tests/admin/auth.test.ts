@@ -26,6 +26,10 @@ describe('every /admin route', () => {
     const names = routes.map((r) => `${r.method} ${r.url}`);
     expect(names).toContain('GET /admin');
     expect(names).toContain('POST /admin/logout');
+    // Template pages and their frames are walked like every other route.
+    expect(names).toContain('GET /admin/templates');
+    expect(names).toContain('GET /admin/templates/:id');
+    expect(names).toContain('GET /admin/templates/:id/email.html');
     expect(routes.length).toBeGreaterThan(5);
   });
 

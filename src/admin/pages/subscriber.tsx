@@ -128,7 +128,7 @@ export function SubscriberPage(props: { s: Subscriber; next: NextSend; timeline:
         {props.timeline.length === 0 ? <p>Nothing recorded.</p> : null}
         <ol className="timeline">
           {props.timeline.map((t, i) => (
-            <li key={i} className={t.kind}>
+            <li key={i} className={`timeline-${t.kind}`}>
               <time dateTime={t.at}>{t.at.replace('T', ' ').slice(0, 19)} UTC</time>
               <span className="kind">{t.kind}</span>
               <strong>{t.title}</strong>

@@ -24,6 +24,9 @@ export async function registerQueueBoard(app: FastifyInstance, ctx: AdminContext
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html')) {
       reply.header('content-security-policy', BOARD_CSP);
+      // The board's page links Google Fonts; the console loads nothing from elsewhere (offline clinics), so the
+      // link goes and the board falls back to system fonts.
+      if (typeof payload === 'string') payload = payload.replace(/<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>/g, '');
       // Readable by the board's own script (not HttpOnly), sent only to /admin/queues, never cross-site.
       reply.header(
         'set-cookie',
