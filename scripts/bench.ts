@@ -30,6 +30,7 @@ import { Links, TokenSigner } from '../src/security/tokens';
 import { SubscriberStore } from '../src/subscribers/store';
 import { FakeResendChild } from './bench/fake-resend-child';
 import { measureFloor, type FloorResult } from './bench/floor';
+import { measureImport, peakGrowth, writeCsv } from './bench/import-memory';
 import { benchCore, benchEnv, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
 
 // ---------------------------------------------------------------- settings
@@ -45,7 +46,8 @@ const DAY_MS = 86_400_000;
 let SEND_N = 100_000;
 /** Distinct pre-built batches the floor cycles through (100 × 13 KB each: all 1,000 would hold 1.3 GB). */
 const FLOOR_DISTINCT = 50;
-const SECTIONS = ['render', 'memory', 'tick', 'send', 'signup-timing'] as const;
+let IMPORT_N = 100_000;
+const SECTIONS = ['render', 'memory', 'tick', 'send', 'signup-timing', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -356,6 +358,62 @@ async function benchMemory(redis: Redis, url: string): Promise<void> {
   );
 }
 
+// ---------------------------------------------------------------- list import memory
+
+/** Keys under a prefix (SCAN, so the server is never blocked). */
+async function countKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
+}
+
+async function benchImport(url: string, redis: Redis, dataDir: string): Promise<void> {
+  const file = join(dataDir, 'import.csv');
+  const fileBytes = await writeCsv(file, IMPORT_N, 1000);
+  status(`import: ${IMPORT_N.toLocaleString('en')} rows (${fmtBytes(fileBytes)}) through the real importer in a child process, twice`);
+  const prefix = 'benchimport';
+  const first = await measureImport(url, prefix, file);
+  const keysBefore = await countKeys(redis, prefix);
+  const second = await measureImport(url, prefix, file);
+  const keysAfter = await countKeys(redis, prefix);
+  const held = peakGrowth(first);
+  rows.push({
+    what: `List import, ${IMPORT_N / 1000}k rows: file size vs live memory held (peak over baseline, after GC)`,
+    baseline: fmtBytes(fileBytes),
+    candidate: fmtBytes(held),
+    ratio: fileBytes / Math.max(held, 1),
+    // Streamed, the import holds a parser buffer and 32 rows in flight: a few MB whatever the file.
+    target: '≥ 10× smaller',
+    pass: fileBytes / Math.max(held, 1) >= 10 && first.counts.created === IMPORT_N && first.counts.errors === 0,
+  });
+  rows.push({
+    what: `List import, the same ${IMPORT_N / 1000}k rows again: Redis keys after vs before`,
+    baseline: `${keysBefore.toLocaleString('en')} keys`,
+    candidate: `${keysAfter.toLocaleString('en')} keys, ${second.counts.created} created`,
+    ratio: keysAfter / keysBefore,
+    target: '= 1.00×, 0 created',
+    pass: keysAfter === keysBefore && second.counts.created === 0 && second.counts.unchanged === IMPORT_N,
+  });
+  const mib = (b: number) => (b / 1024 / 1024).toFixed(1);
+  notes.push(
+    `import: first run ${first.counts.created.toLocaleString('en')} created in ${(first.ms / 1000).toFixed(1)} s, live memory above baseline at every ` +
+      `${(IMPORT_N / first.samples.length / 1000).toFixed(0)}k rows (MiB): ${first.samples.map((x) => mib(x.bytes - first.baseline)).join(' ')}; ` +
+      `second run ${second.counts.unchanged.toLocaleString('en')} unchanged in ${(second.ms / 1000).toFixed(1)} s, peak ${mib(peakGrowth(second))} MiB`,
+  );
+  // Leave nothing behind for the other sections.
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
 // ---------------------------------------------------------------- 4. end-to-end send
 
 async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild): Promise<FloorResult> {
@@ -479,7 +537,8 @@ async function main(): Promise<void> {
   );
   console.log('Targets are RATIOS measured within this run; absolute times are for information only (shared, noisy machine).\n');
 
-  const { values } = parseArgs({ options: { only: { type: 'string' }, n: { type: 'string' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, n: { type: 'string' }, 'import-n': { type: 'string' } } });
+  if (values['import-n']) IMPORT_N = Math.max(1000, Math.round(Number(values['import-n']) / 1000) * 1000);
   // A smaller --n is for trying a change quickly; the targets are stated for 100,000.
   if (values.n) SEND_N = Math.max(1000, Math.round(Number(values.n) / 1000) * 1000);
   const only = values.only ? values.only.split(',') : [...SECTIONS];
@@ -517,6 +576,7 @@ async function main(): Promise<void> {
       await benchSend(server.url, redis, fake);
     }
     if (run('signup-timing')) await benchSignupTiming(server.url);
+    if (run('import')) await benchImport(server.url, redis, dataDir);
   } finally {
     await cleanup();
   }

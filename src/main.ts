@@ -10,6 +10,7 @@ import { resolveRedis } from './runtime/redis-server';
 import { onShutdown } from './runtime/shutdown';
 import { startWeb } from './runtime/web';
 import { startWorkers } from './runtime/workers';
+import { ensureDirectoryIndexes } from './subscribers/reindex';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -17,6 +18,11 @@ async function main() {
   const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
   const core = compose(config, { redisUrl: redis.url, logger });
   await ensureDevelopmentAdmin(core);
+  // Subscribers from before the console's indexes: fill them once, in the background (HSCAN, a page at a time).
+  ensureDirectoryIndexes(core.redis, core.keys).then(
+    (r) => r && logger.info(r, 'console indexes rebuilt from the subscriber records'),
+    (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'console indexes not rebuilt; run: npm run admin -- reindex'),
+  );
   const { values } = parseArgs({ options: { web: { type: 'boolean', default: false } } });
   const workers = values.web ? null : await startWorkers(core, { scheduler: true, sender: true });
   const web = await startWeb(core);

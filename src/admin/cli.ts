@@ -7,6 +7,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../observability/logger';
 import { compose, type Core } from '../runtime/compose';
 import { resolveRedis } from '../runtime/redis-server';
+import { reindexDirectory } from '../subscribers/reindex';
 import { AccountError, AdminAccounts } from './accounts';
 import { generatePassword, MIN_PASSWORD } from './password';
 import { RedisSessionStore } from './session-store';
@@ -19,6 +20,8 @@ const USAGE = `Usage: npm run admin -- <command>
   list-users                list admin accounts
   import FILE [--consent-source "…" --consented-at YYYY-MM-DD] [--topics a,b]
                             import subscribers from a CSV file (see README, "Importing a list")
+  reindex                   rebuild the console's lists and counts (and the pending index) from the
+                            subscriber records: for subscribers from before the console; safe to repeat
 `;
 
 /** Reads a line from the terminal without echoing it. */
@@ -84,6 +87,12 @@ export async function runAdminCommand(core: Core, argv: string[], out: (s: strin
       const list = await accounts.list();
       if (list.length === 0) out('No admin accounts. Create one with: npm run admin -- add-user you@clinic.example\n');
       for (const a of list) out(`${a.email}\tcreated ${new Date(a.createdAt).toISOString()}${a.generated ? '\t(development account)' : ''}\n`);
+      return 0;
+    }
+    case 'reindex': {
+      if (rest.length > 0) throw new AccountError('reindex takes no arguments.');
+      const r = await reindexDirectory(core.redis, core.keys);
+      out(`Indexed ${r.subscribers} subscriber(s): ${r.added} index entries added, ${r.removed} removed.\n`);
       return 0;
     }
     case 'import': {
