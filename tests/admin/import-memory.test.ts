@@ -13,9 +13,9 @@ import { Keys } from '../../src/redis/keys';
 import { SEND_QUEUE } from '../../src/runtime/workers';
 import { testRedisUrl, uniquePrefix } from '../support/redis';
 
-// Cheap enough for the suite on a busy machine; fat rows (3 KB) make an 11.7 MB file.
-const N = 4000;
-const NOTES = 3000;
+// Cheap enough for the suite on a busy machine; fat rows (6 KB) make an 11.7 MB file.
+const N = 2000;
+const NOTES = 6000;
 const MB = 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-import-memory-'));
