@@ -14,6 +14,10 @@ export class Keys {
   get consentWordings(): string {
     return `${this.prefix}:consent-wordings`;
   }
+  /** Hash: user agents the consent ledgers name, digest -> the exact string, each written once (HSETNX). */
+  get userAgents(): string {
+    return `${this.prefix}:user-agents`;
+  }
   /** Hash: what was sent to one subscriber (the send ledger), field "sequence/step". */
   sends(id: string): string {
     return `${this.prefix}:sends:${id}`;

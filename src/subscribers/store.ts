@@ -6,7 +6,7 @@ import type { Redis, Result } from 'ioredis';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { decodeSendRecord } from '../delivery/send-ledger';
-import { CONSENT_LEDGER_MAX, consentDigest, consentWordingField, ledgerEntry, parseLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { CONSENT_LEDGER_MAX, consentDigest, consentWordingField, decodeLedgerEntry, encodeLedgerEntry, ledgerEntry, type LedgerEntry, type RequestMeta } from './consent-ledger';
 import { withDirectory } from './directory';
 import { preferenceLimitKey } from './preference-limits';
 import { addressLimitKey } from './signup-limits';
@@ -81,8 +81,8 @@ export class SubscriberStore {
   ) {
     this.now = options.clock ?? Date.now;
     // Each keeps the directory (console lists, counts, daily figures) in step.
-    redis.defineCommand('meridianSignup', { numberOfKeys: 5, lua: withDirectory(script('signup')) });
-    redis.defineCommand('meridianTransition', { numberOfKeys: 3, lua: withDirectory(script('transition')) });
+    redis.defineCommand('meridianSignup', { numberOfKeys: 6, lua: withDirectory(script('signup')) });
+    redis.defineCommand('meridianTransition', { numberOfKeys: 5, lua: withDirectory(script('transition')) });
     redis.defineCommand('meridianPurgePending', { numberOfKeys: 6, lua: withDirectory(script('purge-pending')) });
     redis.defineCommand('meridianErase', { numberOfKeys: 8, lua: withDirectory(script('erase')) });
   }
@@ -110,6 +110,7 @@ export class SubscriberStore {
         consentDigest: digest,
         detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
       });
+    const stored = encodeLedgerEntry(entry);
     let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? randomUUID();
     // The index can change between the read and the script (a racing signup);
     // the script then names the winner and we go again with its id.
@@ -120,16 +121,19 @@ export class SubscriberStore {
         this.keys.consent(candidate),
         this.keys.consentWordings,
         this.keys.pending,
+        this.keys.userAgents,
         candidate,
         input.canonical,
         at,
         confirmationThrottleMs,
         JSON.stringify(fields),
-        JSON.stringify(entry),
+        stored.stored,
         this.keys.prefix,
         consentWordingField(input.consentVersion, digest),
         input.consentText,
         CONSENT_LEDGER_MAX,
+        stored.userAgent?.digest ?? '',
+        stored.userAgent?.text ?? '',
       );
       if (outcome === 'retry') {
         candidate = id;
@@ -280,12 +284,20 @@ export class SubscriberStore {
 
   /** The consent ledger, each consent entry with the exact words agreed to. */
   async ledger(id: string): Promise<LedgerEntry[]> {
-    const entries = parseLedger(await this.redis.lrange(this.keys.consent(id), 0, -1));
-    const fields = [...new Set(entries.filter((e) => e.consentDigest && e.consentVersion).map((e) => consentWordingField(e.consentVersion!, e.consentDigest!)))];
-    if (fields.length === 0) return entries;
-    const texts = await this.redis.hmget(this.keys.consentWordings, ...fields);
+    const decoded = (await this.redis.lrange(this.keys.consent(id), 0, -1)).map(decodeLedgerEntry);
+    const fields = [
+      ...new Set(decoded.filter(({ entry: e }) => e.consentDigest && e.consentVersion).map(({ entry: e }) => consentWordingField(e.consentVersion!, e.consentDigest!))),
+    ];
+    const agents = [...new Set(decoded.map((d) => d.userAgentDigest).filter((d): d is string => d !== null))];
+    const [texts, agentTexts] = await Promise.all([
+      fields.length ? this.redis.hmget(this.keys.consentWordings, ...fields) : [],
+      agents.length ? this.redis.hmget(this.keys.userAgents, ...agents) : [],
+    ]);
     const byField = new Map(fields.map((f, i) => [f, texts[i]]));
-    return entries.map((e) => {
+    const byAgent = new Map(agents.map((a, i) => [a, agentTexts[i]]));
+    return decoded.map(({ entry, userAgentDigest }) => {
+      let e = entry;
+      if (userAgentDigest) e = { ...e, userAgent: byAgent.get(userAgentDigest) ?? `(user agent #${userAgentDigest} not found)` };
       if (!e.consentDigest || !e.consentVersion) return e;
       const text = byField.get(consentWordingField(e.consentVersion, e.consentDigest));
       // Missing words would be a lost proof: say so rather than show nothing.
@@ -396,18 +408,23 @@ export class SubscriberStore {
     due: 'keep' | 'remove' | number,
     skipIfSame = false,
   ): Promise<TransitionResult> {
+    const stored = entry ? encodeLedgerEntry(entry) : null;
     const [outcome] = await this.redis.meridianTransition(
       this.keys.subscriber(id),
       this.keys.consent(id),
       this.keys.due,
+      this.keys.userAgents,
+      this.keys.pending,
       id,
       allowed,
       JSON.stringify({ ...fields, updatedAt: String(this.now()) }),
-      entry ? JSON.stringify(entry) : '',
+      stored?.stored ?? '',
       String(due),
       skipIfSame ? '1' : '0',
       this.keys.prefix,
       CONSENT_LEDGER_MAX,
+      stored?.userAgent?.digest ?? '',
+      stored?.userAgent?.text ?? '',
     );
     return outcome as TransitionResult;
   }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '../../src/content/topics';
 import { decodeSendRecord, encodeSendRecord, sendLedgerField } from '../../src/delivery/send-ledger';
-import { CONSENT_LEDGER_MAX, consentDigest } from '../../src/subscribers/consent-ledger';
+import { CONSENT_LEDGER_MAX, consentDigest, userAgentDigest } from '../../src/subscribers/consent-ledger';
 import type { SignupInput } from '../../src/subscribers/store';
 import { createTestApp, type TestApp } from '../support/app';
 
@@ -38,7 +38,7 @@ describe('consent wording stored once', () => {
     // The stored entry names the words; it does not repeat them.
     const raw = await t.core.redis.lrange(t.core.keys.consent(a.subscriber.id), 0, -1);
     expect(raw[0]).not.toContain(WORDS);
-    expect(JSON.parse(raw[0]!)).toMatchObject({ consentVersion: '2026-11', consentDigest: consentDigest(WORDS) });
+    expect(JSON.parse(raw[0]!)).toMatchObject({ v: '2026-11', d: consentDigest(WORDS) });
     for (const s of [a, b]) {
       const exported = await t.core.store.exportData(s.subscriber.id);
       expect(exported!.consentLedger[0]).toMatchObject({ event: 'signup', consentVersion: '2026-11', consentText: WORDS });
@@ -51,6 +51,44 @@ describe('consent wording stored once', () => {
     const second = await t.core.store.signup(input('words-d@example.com', edited), 0);
     expect((await t.core.store.ledger(first.subscriber.id))[0]!.consentText).toBe(WORDS);
     expect((await t.core.store.ledger(second.subscriber.id))[0]!.consentText).toBe(edited);
+  });
+});
+
+describe('consent ledger entries', () => {
+  it('store the user agent once, by digest, and read back with the exact string', async () => {
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 compact';
+    const people = [];
+    for (const email of ['ua-a@example.com', 'ua-b@example.com']) {
+      const s = await t.core.store.signup({ ...input(email), meta: { ip: '198.51.100.10', userAgent: ua } }, 0);
+      expect(await t.core.store.confirm(s.subscriber.id, { ip: '198.51.100.11', userAgent: ua }, null)).toBe('ok');
+      people.push(s.subscriber.id);
+    }
+    expect(await t.core.redis.hget(t.core.keys.userAgents, userAgentDigest(ua))).toBe(ua);
+    for (const id of people) {
+      const raw = await t.core.redis.lrange(t.core.keys.consent(id), 0, -1);
+      expect(raw).toHaveLength(2);
+      for (const r of raw) expect(r).not.toContain('Mozilla');
+      // Time in ms, short keys, no nulls: well under the full JSON form.
+      expect(raw[1]!.length).toBeLessThan(100);
+      const ledger = await t.core.store.ledger(id);
+      expect(ledger.map((e) => [e.event, e.ip, e.userAgent])).toEqual([
+        ['signup', '198.51.100.10', ua],
+        ['confirmed', '198.51.100.11', ua],
+      ]);
+      expect(ledger[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+    // The overview's daily figures still count the compact entries.
+    const day = new Date().toISOString().slice(0, 10);
+    const counts = await t.core.redis.hgetall(t.core.keys.scoped('stats', 'day', day));
+    expect(Number(counts.confirmed)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('entries written in the full JSON form still read as they were', async () => {
+    const s = await t.core.store.signup(input('old-form@example.com'), 0);
+    const old = { at: '2025-01-02T03:04:05.678Z', event: 'paused', source: 'preferences-page', ip: '192.0.2.1', userAgent: 'Old/1.0', detail: { until: '2025-02-01T00:00:00.000Z' } };
+    await t.core.redis.rpush(t.core.keys.consent(s.subscriber.id), JSON.stringify(old));
+    const ledger = await t.core.store.ledger(s.subscriber.id);
+    expect(ledger.at(-1)).toEqual(old);
   });
 });
 

@@ -35,13 +35,36 @@ local function dir_sync(prefix, id, before)
   end
 end
 
--- Counts a consent event for its UTC day. Kept ~13 months.
+-- YYYY-MM-DD (UTC) of a time in ms: the civil-from-days algorithm (Redis's Lua has no os.date).
+local function utc_day(ms)
+  local z = math.floor(ms / 86400000) + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return string.format('%04d-%02d-%02d', y, m, d)
+end
+
+-- Counts a consent event for its UTC day. Kept ~13 months. Entries come in
+-- the compact stored form (e, t in ms; consent-ledger.ts) or, for an instant
+-- that form cannot hold, the full one (event, at).
 local DAY_EVENTS = { signup = true, confirmed = true, unsubscribed = true, bounced = true, complained = true }
 local function dir_count(prefix, entryJson)
   if entryJson == nil or entryJson == '' then return end
   local entry = cjson.decode(entryJson)
-  if not DAY_EVENTS[entry.event] or type(entry.at) ~= 'string' then return end
-  local day = prefix .. ':stats:day:' .. string.sub(entry.at, 1, 10)
-  redis.call('HINCRBY', day, entry.event, 1)
+  local event, date = entry.e or entry.event, nil
+  if type(entry.t) == 'number' then
+    date = utc_day(entry.t)
+  elseif type(entry.at) == 'string' then
+    date = string.sub(entry.at, 1, 10)
+  end
+  if not DAY_EVENTS[event] or not date then return end
+  local day = prefix .. ':stats:day:' .. date
+  redis.call('HINCRBY', day, event, 1)
   redis.call('EXPIRE', day, 400 * 86400)
 end

@@ -11,6 +11,7 @@
 -- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
 -- KEYS[4] consent wordings hash   ARGV[8] wording field (version#digest)   ARGV[9] the exact words
 -- ARGV[10] consent ledger cap
+-- KEYS[6] user agents hash   ARGV[11] user-agent digest ("" for none)   ARGV[12] the user agent
 -- Returns {outcome, id, previousStatus}; outcome is send | throttled | none | retry
 -- Caps the consent ledger (CONSENT_LEDGER_MAX in consent-ledger.ts): the
 -- first entry, the original consent, always stays; the oldest of the others goes.
@@ -51,6 +52,7 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   dir_sync(ARGV[7], ARGV[1], nil)
   dir_count(ARGV[7], ARGV[6])
   redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
+  if ARGV[11] ~= '' then redis.call('HSETNX', KEYS[6], ARGV[11], ARGV[12]) end
   redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
   return {'send', ARGV[1], ''}
 end
@@ -76,6 +78,7 @@ redis.call('RPUSH', KEYS[3], ARGV[6])
 dir_sync(ARGV[7], ARGV[1], before)
 dir_count(ARGV[7], ARGV[6])
 redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
+if ARGV[11] ~= '' then redis.call('HSETNX', KEYS[6], ARGV[11], ARGV[12]) end
 capLedger(KEYS[3], KEYS[2], tonumber(ARGV[10]))
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return {'send', ARGV[1], status}

@@ -9,6 +9,8 @@
 -- ARGV[6] "1" to skip when nothing would change (fields already equal)
 -- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
 -- ARGV[8] consent ledger cap
+-- KEYS[5] pending index (PENDING_RETENTION): a subscriber leaves it when they stop being pending
+-- KEYS[4] user agents hash   ARGV[9] user-agent digest ("" for none)   ARGV[10] the user agent
 -- Returns {outcome, previousStatus}; outcome is ok | unchanged | skip | missing
 -- Caps the consent ledger (CONSENT_LEDGER_MAX in consent-ledger.ts): the
 -- first entry, the original consent, always stays; the oldest of the others goes.
@@ -50,10 +52,14 @@ for k, v in pairs(fields) do
 end
 if ARGV[4] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[4])
+  if ARGV[9] ~= '' then redis.call('HSETNX', KEYS[4], ARGV[9], ARGV[10]) end
   capLedger(KEYS[2], KEYS[1], tonumber(ARGV[8]))
 end
 dir_sync(ARGV[7], ARGV[1], before)
 dir_count(ARGV[7], ARGV[4])
+if status == 'pending' and redis.call('HGET', KEYS[1], 'status') ~= 'pending' then
+  redis.call('ZREM', KEYS[5], ARGV[1])
+end
 if ARGV[5] == 'remove' then
   redis.call('ZREM', KEYS[3], ARGV[1])
 elseif ARGV[5] ~= 'keep' then
