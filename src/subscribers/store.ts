@@ -1,6 +1,6 @@
 // The subscriber store: subscribers, their consent ledgers and the canonical
 // index live in Redis; every multi-key change is one Lua script.
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 import { isTopicId, type TopicId } from '../content/topics';
@@ -111,7 +111,7 @@ export class SubscriberStore {
         detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
       });
     const stored = encodeLedgerEntry(entry);
-    let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? randomUUID();
+    let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? newSubscriberId();
     // The index can change between the read and the script (a racing signup);
     // the script then names the winner and we go again with its id.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -172,7 +172,7 @@ export class SubscriberStore {
 
   async get(id: string): Promise<Subscriber | null> {
     const hash = await this.redis.hgetall(this.keys.subscriber(id));
-    return hash.id ? toSubscriber(hash) : null;
+    return hash.status ? toSubscriber(hash, id) : null;
   }
 
   /** Many at once, in one round trip; null where a subscriber no longer exists. */
@@ -181,10 +181,10 @@ export class SubscriberStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.subscriber(id));
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, hash]) => {
+    return results.map(([err, hash], i) => {
       if (err) throw err;
       const h = hash as Record<string, string>;
-      return h.id ? toSubscriber(h) : null;
+      return h.status ? toSubscriber(h, ids[i]!) : null;
     });
   }
 
@@ -308,8 +308,8 @@ export class SubscriberStore {
   /** GDPR Art. 15/20: everything held about one person, as JSON. */
   async exportData(id: string): Promise<SubscriberExport | null> {
     const record = await this.redis.hgetall(this.keys.subscriber(id));
-    if (!record.id) return null;
-    const subscriber = toSubscriber(record);
+    if (!record.status) return null;
+    const subscriber = toSubscriber(record, id);
     const [ledger, sends, due, signupAttempts, preferenceChanges] = await Promise.all([
       this.ledger(id),
       this.redis.hgetall(this.keys.sends(id)),
@@ -430,6 +430,24 @@ export class SubscriberStore {
   }
 }
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * 128 random bits as 22 base-62 characters. The id is repeated in every key
+ * name and index entry of the subscriber, so it is kept shorter than a UUID's
+ * 36; letters and digits only, so it fits a BullMQ job id, a token part and
+ * a Resend tag. Ids made before (UUIDs) stay valid.
+ */
+export function newSubscriberId(): string {
+  let n = BigInt(`0x${randomBytes(16).toString('hex')}`);
+  let out = '';
+  for (let i = 0; i < 22; i++) {
+    out = BASE62[Number(n % 62n)]! + out;
+    n /= 62n;
+  }
+  return out;
+}
+
 /** A send-ledger value as stored: JSON today; anything else is exported as it is. */
 function num(value: string | undefined): number | null {
   if (value === undefined || value === '') return null;
@@ -437,12 +455,17 @@ function num(value: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export function toSubscriber(hash: Record<string, string>): Subscriber {
+/**
+ * The typed view of a subscriber hash. The id is the key's (records written
+ * before also hold it as a field); `canonical` is stored only where it
+ * differs from `email`.
+ */
+export function toSubscriber(hash: Record<string, string>, id: string): Subscriber {
   const status = (STATUSES as readonly string[]).includes(hash.status ?? '') ? (hash.status as SubscriberStatus) : 'pending';
   return {
-    id: hash.id!,
+    id,
     email: hash.email ?? '',
-    canonical: hash.canonical ?? '',
+    canonical: hash.canonical || hash.email || '',
     firstName: hash.firstName || null,
     status,
     topics: (hash.topics ?? '').split(',').filter(isTopicId),

@@ -16,7 +16,7 @@ if last > tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[6], last, ARGV[1]) -- signed up again since: wait from the newer email
   return 0
 end
-local canonical = redis.call('HGET', KEYS[1], 'canonical')
+local canonical = redis.call('HGET', KEYS[1], 'canonical') or redis.call('HGET', KEYS[1], 'email')
 if canonical and redis.call('HGET', KEYS[4], canonical) == ARGV[1] then
   redis.call('HDEL', KEYS[4], canonical)
 end

@@ -42,11 +42,19 @@ local function write(status)
     end
   end
   redis.call('HSET', KEYS[2], unpack(args))
+  -- The canonical address is kept only where it differs from the address as
+  -- typed (most often it does not): the record is read as canonical = email then.
+  if redis.call('HGET', KEYS[2], 'email') == ARGV[2] then
+    redis.call('HDEL', KEYS[2], 'canonical')
+  else
+    redis.call('HSET', KEYS[2], 'canonical', ARGV[2])
+  end
 end
 
 if redis.call('EXISTS', KEYS[2]) == 0 then
   write('pending')
-  redis.call('HSET', KEYS[2], 'id', ARGV[1], 'canonical', ARGV[2], 'createdAt', ARGV[3], 'confirmationSentAt', ARGV[3])
+  -- No "id" field: the id is in the key name.
+  redis.call('HSET', KEYS[2], 'createdAt', ARGV[3], 'confirmationSentAt', ARGV[3])
   redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
   redis.call('RPUSH', KEYS[3], ARGV[6])
   dir_sync(ARGV[7], ARGV[1], nil)
