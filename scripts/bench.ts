@@ -32,6 +32,7 @@ import { FakeResendChild } from './bench/fake-resend-child';
 import { measureFloor, type FloorResult } from './bench/floor';
 import { measureImport, peakGrowth, writeCsv } from './bench/import-memory';
 import { benchCore, benchEnv, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
+import { measureSeriesMemory } from './bench/series-memory';
 
 // ---------------------------------------------------------------- settings
 
@@ -47,7 +48,7 @@ let SEND_N = 100_000;
 /** Distinct pre-built batches the floor cycles through (100 × 13 KB each: all 1,000 would hold 1.3 GB). */
 const FLOOR_DISTINCT = 50;
 let IMPORT_N = 100_000;
-const SECTIONS = ['render', 'memory', 'tick', 'send', 'signup-timing', 'import'] as const;
+const SECTIONS = ['render', 'memory', 'series-memory', 'tick', 'send', 'signup-timing', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -415,6 +416,29 @@ async function benchImport(url: string, redis: Redis, dataDir: string): Promise<
   } while (cursor !== '0');
 }
 
+// ---------------------------------------------------------------- 3b. memory per subscriber, whole series
+
+const BYTES_PER_SUBSCRIBER_TARGET = 1024;
+
+async function benchSeriesMemory(url: string, redis: Redis): Promise<void> {
+  status(`memory per subscriber: ${SEND_N.toLocaleString('en')} subscribers through the whole series (real scripts, BullMQ queue and worker in process)`);
+  const r = await measureSeriesMemory(url, redis, SEND_N, 'benchseries');
+  rows.push({
+    what: `Redis bytes per subscriber after the whole series, ${SEND_N / 1000}k`,
+    baseline: `${BYTES_PER_SUBSCRIBER_TARGET} B`,
+    candidate: `${r.bytesPerSubscriber.toFixed(0)} B`,
+    ratio: r.bytesPerSubscriber / BYTES_PER_SUBSCRIBER_TARGET,
+    target: '≤ 1.00× (1 KB)',
+    pass: r.bytesPerSubscriber <= BYTES_PER_SUBSCRIBER_TARGET,
+  });
+  const top = r.breakdown.filter((b) => b.bytesPerSubscriber >= 1).map((b) => `${b.kind} ${b.bytesPerSubscriber.toFixed(0)} B`);
+  notes.push(
+    `series memory: used_memory delta over ${r.subscribers.toLocaleString('en')} subscribers (signup with the real consent wording and a browser user agent, ` +
+      `confirmation, ${r.emails.toLocaleString('en')} emails); MEMORY USAGE per subscriber by key: ${top.join(', ')}; ` +
+      `seeding ${fmtMs(r.seedMs)}, series ${fmtMs(r.seriesMs)}`,
+  );
+}
+
 // ---------------------------------------------------------------- 4. end-to-end send
 
 async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild): Promise<FloorResult> {
@@ -571,6 +595,7 @@ async function main(): Promise<void> {
     status(`throwaway redis-server ${version ?? ''} on ${server.url}`);
 
     if (run('memory')) await benchMemory(redis, server.url);
+    if (run('series-memory')) await benchSeriesMemory(server.url, redis);
     if (run('tick')) await benchTick(redis);
     if (run('send')) {
       fake = await FakeResendChild.start();
