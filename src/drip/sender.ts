@@ -8,7 +8,7 @@ import { encodeSendRecord, sendLedgerField } from '../delivery/send-ledger';
 import { addressed, type OutgoingEmail, type Transport } from '../delivery/transport';
 import type { Metrics } from '../observability/metrics';
 import { createPersonaliser, type Personaliser } from '../render/render';
-import { isTemplateId } from '../render/templates';
+import { isTemplateId, type TemplateId } from '../render/templates';
 import type { RenderContext } from '../render/types';
 import { nextStepDue, type SendWindowRule } from '../scheduling/window';
 import { findSequence, stepAfter } from '../sequences/enrolment';
@@ -70,7 +70,7 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
   let acceptedAt = plannedAt;
   let leftOut: PlannedRecipient[] = [];
   if (plan.recipients.length > 0) {
-    const personalise = await createPersonaliser(step.template, deps.renderContext);
+    const personalise = await personaliserFor(step.template, deps.renderContext);
     const delivery = await sendUnderKey({
       recipients: plan.recipients,
       trials: batch.trials,
@@ -87,6 +87,16 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
     leftOut = delivery.leftOut;
     const next = stepAfter(sequence, step.id);
     const field = sendLedgerField(sequence.id, step.id);
+    // Everyone in the batch shares the acceptance time and the rule: one window sum per time zone, not per recipient.
+    const dueByZone = new Map<string | null, number>();
+    const nextDueFor = (timeZone: string | null): number => {
+      let due = dueByZone.get(timeZone);
+      if (due === undefined) {
+        due = nextStepDue(acceptedAt, { ...deps.rule, intervalMs: deps.rule.intervalMs * next!.gap }, timeZone);
+        dueByZone.set(timeZone, due);
+      }
+      return due;
+    };
     for (const [i, r] of delivery.recipients.entries()) {
       const outcome = delivery.outcomes[i];
       if (outcome?.ok) {
@@ -97,7 +107,7 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
           ledgerField: field,
           ledgerValue: encodeSendRecord(acceptedAt, 'sent'),
           nextStep: next ? next.step.id : '',
-          nextDue: next ? nextStepDue(acceptedAt, { ...deps.rule, intervalMs: deps.rule.intervalMs * next.gap }, r.timeZone) : false,
+          nextDue: next ? nextDueFor(r.timeZone) : false,
         });
       } else {
         failed += 1;
@@ -129,6 +139,24 @@ export async function processSendBatch(batchId: string, deps: SendDeps, now: num
     'send batch completed',
   );
   return { status: 'completed', sent, failed, skipped: skips.length, requeued: requeues.length };
+}
+
+// One personaliser per template and render context for the life of the
+// process: a batch then costs one splice per recipient, not two React renders.
+// Its output depends only on the template and the context, so a retry is
+// still byte-identical.
+const personalisers = new WeakMap<RenderContext, Map<TemplateId, Promise<Personaliser>>>();
+
+function personaliserFor(template: TemplateId, context: RenderContext): Promise<Personaliser> {
+  let byTemplate = personalisers.get(context);
+  if (!byTemplate) personalisers.set(context, (byTemplate = new Map()));
+  let p = byTemplate.get(template);
+  if (!p) {
+    p = createPersonaliser(template, context);
+    p.catch(() => byTemplate.delete(template));
+    byTemplate.set(template, p);
+  }
+  return p;
 }
 
 /** The emails of one batch, in plan order: a pure function of the frozen plan, so a retry is byte-identical. */
