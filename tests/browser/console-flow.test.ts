@@ -157,6 +157,10 @@ describe('the console in Chromium', () => {
     // The send queue holds the confirmation jobs (signups and the import's), at priority 1, waiting for a worker.
     await expect.poll(() => page.getByText('priority 1', { exact: true }).count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
     await shot(page, 'console-06-queues-desktop');
+    // A way back to the console from the board: the last menu in its header (icon buttons without names).
+    await page.locator('header ul[class^="actions"] > li').last().locator('button').click();
+    await page.getByText('Back to the console').click();
+    await page.waitForURL(`${base}/admin`);
 
     expect(errors).toEqual([]);
     await context.close();

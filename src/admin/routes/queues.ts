@@ -18,7 +18,14 @@ export async function registerQueueBoard(app: FastifyInstance, ctx: AdminContext
   createBullBoard({
     queues: [new BullMQAdapter(ctx.queues.send), new BullMQAdapter(ctx.queues.scheduler, { readOnlyMode: true })],
     serverAdapter,
-    options: { uiConfig: { boardTitle: `${ctx.core.config.clinic.name} queues` } },
+    options: {
+      uiConfig: {
+        boardTitle: `${ctx.core.config.clinic.name} queues`,
+        // The board is a page of its own: a way back to the console, and no link off to the (online) docs site.
+        miscLinks: [{ text: 'Back to the console', url: '/admin' }],
+        hideDocsLink: true,
+      },
+    },
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
