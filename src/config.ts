@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { CONSENT_WORDINGS } from './content/consent';
+import type { ClusterTarget } from './redis/connection';
 import { parseDuration } from './scheduling/duration';
 import { isValidTimeZone } from './subscribers/timezone';
 
@@ -66,6 +67,18 @@ const schema = z.object({
   REDIS_URL: z
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), 'REDIS_URL must start with redis:// or rediss://')
+    .optional(),
+  // Seed nodes of a Redis Cluster: host:port or redis(s)://[user:password@]host:port, comma-separated.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = parseClusterNodes(value);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
     .optional(),
   REDIS_PREFIX: z
     .string()
@@ -148,6 +161,33 @@ export function isWebhookSecret(value: string): boolean {
   return bytes >= 24 && bytes <= 64;
 }
 
+const CLUSTER_HELP = 'REDIS_CLUSTER_NODES is a comma-separated list of seed nodes, host:port or redis[s]://[user:password@]host:port (e.g. 10.0.0.1:6379,10.0.0.2:6379)';
+
+/** The cluster's seed nodes (credentials and TLS from the first URL that has them), or what is wrong. */
+export function parseClusterNodes(raw: string): ClusterTarget | string {
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) return `${CLUSTER_HELP}; it is empty.`;
+  const target: ClusterTarget = { nodes: [], tls: false };
+  const schemes = new Set<string>();
+  for (const entry of entries) {
+    const asUrl = /^rediss?:\/\//.test(entry) ? entry : `redis://${entry}`;
+    const u = URL.canParse(asUrl) ? new URL(asUrl) : null;
+    const port = u ? Number(u.port || '6379') : NaN;
+    if (!u || !u.hostname || (u.pathname !== '' && u.pathname !== '/') || u.search || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return `${CLUSTER_HELP}; not understood: ${entry.replace(/\/\/[^@/]*@/, '//***@').slice(0, 80)}.`;
+    }
+    schemes.add(u.protocol);
+    target.nodes.push({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
+    if (u.password && !target.password) {
+      target.password = decodeURIComponent(u.password);
+      if (u.username) target.username = decodeURIComponent(u.username);
+    }
+  }
+  if (schemes.size > 1) return `${CLUSTER_HELP}; mix of redis:// and rediss:// (all nodes use TLS or none do).`;
+  target.tls = schemes.has('rediss:');
+  return target;
+}
+
 /** Every setting's name, for the test that checks README, .env.example and docker-compose.yml against them. */
 export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
 
@@ -196,7 +236,15 @@ export interface Config {
   metricsToken: string | undefined;
   publicUrl: string;
   redisUrl: string | undefined;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES); when set, REDIS_URL is not used. */
+  redisCluster: ClusterTarget | undefined;
+  /** REDIS_PREFIX as written (it names the deployment; workers and tools pass it on). */
   redisPrefix: string;
+  /**
+   * What every key starts with, Meridian's own and BullMQ's. On a cluster the prefix is a
+   * hash tag ({meridian}), so every key of a queue and every key a script touches is in one slot.
+   */
+  redisKeyPrefix: string;
   appSecret: string;
   emailFrom: string;
   clinic: {
@@ -285,6 +333,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
     if (missing.length > 0) throw new ConfigError(missing);
   }
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES are both set; set REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Redis Cluster, not both.']);
+  }
   const appSecret = e.APP_SECRET ?? developmentSecret(e.NODE_ENV, resolve(cwd, e.SECRET_FILE));
   const brand = brandSettings(e);
   return {
@@ -295,7 +346,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     metricsToken: e.METRICS_TOKEN,
     publicUrl: brand.publicUrl,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER_NODES,
     redisPrefix: e.REDIS_PREFIX,
+    redisKeyPrefix: e.REDIS_CLUSTER_NODES ? `{${e.REDIS_PREFIX}}` : e.REDIS_PREFIX,
     appSecret,
     // The clinic's name as the sender's name unless EMAIL_FROM says otherwise.
     emailFrom: e.EMAIL_FROM ?? `${e.CLINIC_NAME} <hello@clinic.example>`,

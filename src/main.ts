@@ -15,8 +15,9 @@ import { ensureDirectoryIndexes } from './subscribers/reindex';
 async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, {}, { pretty: prettyLogs(config.env, process.stdout.isTTY) });
-  const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
-  const core = compose(config, { redisUrl: redis.url, logger });
+  // A cluster is never started for you: REDIS_CLUSTER_NODES names one that runs.
+  const redis = config.redisCluster ? { url: undefined, embedded: null } : await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
+  const core = compose(config, { ...(redis.url ? { redisUrl: redis.url } : {}), logger });
   await ensureDevelopmentAdmin(core);
   // Subscribers from before the console's indexes: fill them once, in the background (HSCAN, a page at a time).
   ensureDirectoryIndexes(core.redis, core.keys).then(

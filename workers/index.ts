@@ -9,12 +9,12 @@ import { startWorkers } from '../src/runtime/workers';
 
 async function main() {
   const config = loadConfigOrExit();
-  if (!config.redisUrl) {
-    console.error('REDIS_URL is required for `npm run worker` (workers must share the Redis of the web server). Example: REDIS_URL=redis://127.0.0.1:6379');
+  if (!config.redisUrl && !config.redisCluster) {
+    console.error('REDIS_URL (or REDIS_CLUSTER_NODES) is required for `npm run worker` (workers must share the Redis of the web server). Example: REDIS_URL=redis://127.0.0.1:6379');
     process.exit(78);
   }
   const logger = createLogger(config.logLevel, { role: 'worker' }, { pretty: prettyLogs(config.env, process.stdout.isTTY) });
-  const core = compose(config, { redisUrl: config.redisUrl, logger });
+  const core = compose(config, { ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}), logger });
   // `--only sender` or `--only scheduler` splits the roles across processes.
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const only = values.only;

@@ -1,6 +1,6 @@
 // Admin accounts: one Redis hash, address -> JSON record with the scrypt hash.
 // Nothing else in Meridian reads it; the console and the admin CLI share it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 import { checkAddress } from '../subscribers/address';
 import { decoyHash, hashPassword, verifyPassword } from './password';
@@ -27,7 +27,7 @@ export function accountId(input: string): string {
 
 export class AdminAccounts {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     /** log2 of scrypt's N for new hashes (existing hashes keep theirs). */
     private readonly passwordCost: number,

@@ -108,8 +108,8 @@ export async function runAdminCommand(core: Core, argv: string[], out: (s: strin
 async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, { role: 'admin-cli' });
-  const redis = await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
-  const core = compose(config, { redisUrl: redis.url, logger });
+  const redis = config.redisCluster ? { url: undefined, embedded: null } : await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
+  const core = compose(config, { ...(redis.url ? { redisUrl: redis.url } : {}), logger });
   let code = 1;
   try {
     const { runImportCommand } = await import('./import/cli');

@@ -47,7 +47,7 @@ export async function registerConsole(app: FastifyInstance, core: Core, options:
   const secureCookie = config.publicUrl.startsWith('https:');
   const queues = {
     send: core.sendQueue,
-    scheduler: new Queue(SCHEDULER_QUEUE, { connection: core.redis, prefix: config.redisPrefix }),
+    scheduler: new Queue(SCHEDULER_QUEUE, { connection: core.redis, prefix: config.redisKeyPrefix }),
   };
   const ctx: AdminContext = { core, accounts, queues, sections: SECTIONS };
   setConsoleFrame(

@@ -1,7 +1,7 @@
 // Login throttling shared by every web process: failed attempts per IP and per
 // account. Success does not consume the account's budget.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface LoginLimitOptions {
@@ -22,7 +22,7 @@ export class LoginLimiter {
   private readonly byIp: RateLimiterRedis;
   private readonly byAccount: RateLimiterRedis;
 
-  constructor(redis: Redis, keyPrefix: string, options: LoginLimitOptions = DEFAULT_LOGIN_LIMITS) {
+  constructor(redis: RedisClient, keyPrefix: string, options: LoginLimitOptions = DEFAULT_LOGIN_LIMITS) {
     const duration = 15 * 60;
     this.byIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:admin-login:ip`, points: options.perIpPer15Min, duration });
     this.byAccount = new RateLimiterRedis({

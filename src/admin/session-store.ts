@@ -2,7 +2,7 @@
 // Sessions live under PREFIX:admin:session:<id> and expire with the cookie;
 // anonymous sessions (a login form's CSRF secret) expire sooner.
 import type { Session } from 'fastify';
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 
 type Callback = (err?: unknown) => void;
@@ -12,7 +12,7 @@ export const ANONYMOUS_SESSION_MS = 30 * 60_000;
 
 export class RedisSessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly ttlMs: number,
   ) {}
@@ -41,18 +41,13 @@ export class RedisSessionStore {
     this.redis.del(this.key(sessionId)).then(() => callback(), callback);
   }
 
-  /** Ends every session of one admin (remove-user). SCAN, never KEYS. */
+  /** Ends every session of one admin (remove-user). SCAN (every master of a cluster), never KEYS. */
   async destroyFor(email: string): Promise<number> {
-    let cursor = '0';
     let removed = 0;
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.key('*'), 'COUNT', 500);
-      cursor = next;
-      for (const key of batch) {
-        const raw = await this.redis.get(key);
-        if (raw && (JSON.parse(raw) as { user?: string }).user === email) removed += await this.redis.del(key);
-      }
-    } while (cursor !== '0');
+    for (const key of await scanKeys(this.redis, this.key('*'))) {
+      const raw = await this.redis.get(key);
+      if (raw && (JSON.parse(raw) as { user?: string }).user === email) removed += await this.redis.del(key);
+    }
     return removed;
   }
 }

@@ -3,7 +3,8 @@
 // second. BullMQ's limiter spaces job starts; the time each job then spends
 // loading and rendering varies, so only a gate right before the HTTP call
 // keeps the requests themselves apart.
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { BatchOptions, OutgoingEmail, SendOutcome, Transport } from './transport';
 
 declare module 'ioredis' {
@@ -66,7 +67,7 @@ export class RequestPacer {
   private readonly clock: PacerClock | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     requestsPerSecond: number,
     options: PacerOptions = {},

@@ -1,7 +1,7 @@
 // The quota-parked alert, shared through Redis so the console (a web process)
 // sees what a worker process found: set when a batch is parked because the
 // provider's sending quota is exhausted, cleared when a batch goes through.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 
 export interface QuotaParked {
@@ -12,7 +12,7 @@ export interface QuotaParked {
 
 export class QuotaAlert {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

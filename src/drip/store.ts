@@ -2,9 +2,10 @@
 // completion. Each multi-key change is one Lua script (see scripts/).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import { trialsFromHash, type Trial } from '../delivery/retry-plan';
 import { TrialStore } from '../delivery/trial-store';
+import type { RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 import { withDirectory } from '../subscribers/directory';
 
@@ -69,7 +70,7 @@ export class DripStore {
   private readonly trialStore: TrialStore;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.trialStore = new TrialStore(redis);

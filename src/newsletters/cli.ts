@@ -198,8 +198,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   // Everything else talks to Redis.
-  const redisUrl = await resolveCliRedis(config.redisUrl);
-  const core = compose(config, { redisUrl, logger: createLogger('warn', { role: 'newsletter-cli' }), metrics: new Metrics(false) });
+  const redisUrl = config.redisCluster ? undefined : await resolveCliRedis(config.redisUrl);
+  const core = compose(config, { ...(redisUrl ? { redisUrl } : {}), logger: createLogger('warn', { role: 'newsletter-cli' }), metrics: new Metrics(false) });
   try {
     const service = core.newsletters;
     const printTimes = (times: { zone: string; local: string }[]) => {

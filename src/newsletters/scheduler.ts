@@ -7,7 +7,7 @@
 // Memory: one page of readers at a time (PAGE_SIZE), never the audience.
 // Backpressure: nothing is enqueued while the send queue already holds
 // MAX_QUEUED batches; the scan waits where it is (its cursor is in Redis).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Logger } from 'pino';
 import { BATCH_SIZE } from '../drip/scheduler';
 import { inAudience, readerSendAt } from './audience';
@@ -20,7 +20,7 @@ export const MAX_QUEUED = 200;
 
 export interface NewsletterTickDeps {
   store: NewsletterStore;
-  redis: Redis;
+  redis: RedisClient;
   /** The hash of every subscriber id (the canonical index): the audience is scanned from it. */
   subscriberIndexKey: string;
   subscriberKey: (id: string) => string;

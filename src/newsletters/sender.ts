@@ -4,7 +4,7 @@
 // id, and completion writes each reader's send-ledger entry
 // `newsletter/<issue id>`. Provider errors are thrown as the drip's are, and
 // src/runtime/workers.ts maps them to retries, rate-limit pauses and parking.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Logger } from 'pino';
 import type { PlannedRecipient } from '../drip/store';
 import { sendUnderKey } from '../delivery/retry-plan';
@@ -22,7 +22,7 @@ import { NEWSLETTER_TAG, type IssueRecord, type NewsletterBatch, type Newsletter
 export interface NewsletterSendDeps {
   store: NewsletterStore;
   subscribers: SubscriberStore;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   transport: Transport;
   renderContext: RenderContext;

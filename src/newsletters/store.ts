@@ -3,8 +3,9 @@
 // completion. Every multi-key change is one Lua script (see scripts/).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import { trialsFromHash, type Trial } from '../delivery/retry-plan';
+import type { RedisClient } from '../redis/connection';
 import { sendLedgerField } from '../delivery/send-ledger';
 import { TrialStore } from '../delivery/trial-store';
 import type { PlannedRecipient } from '../drip/store';
@@ -155,7 +156,7 @@ export class NewsletterStore {
   private readonly trials: TrialStore;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: Keys,
   ) {
     this.trials = new TrialStore(redis);

@@ -3,7 +3,7 @@
 // touched; the links in it are bound to a non-existent subscriber and do
 // nothing. Limited per actor, shared by every process through Redis.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Transport } from '../delivery/transport';
 import type { Keys } from '../redis/keys';
@@ -21,7 +21,7 @@ export const TEST_SENDS_PER_HOUR = 30;
 export const TEST_SUBSCRIBER_ID = 'test-send';
 
 export interface TestSendDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   transport: Transport;
   renderContext: RenderContext;
@@ -38,7 +38,7 @@ export interface TestSendInput {
   now: number;
 }
 
-const limiters = new WeakMap<Redis, RateLimiterRedis>();
+const limiters = new WeakMap<RedisClient, RateLimiterRedis>();
 
 function limiter(deps: TestSendDeps): RateLimiterRedis {
   let l = limiters.get(deps.redis);

@@ -3,7 +3,7 @@
 // wiring and differ only in which parts they run.
 import { createHmac } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Logger } from 'pino';
 import { emailBrand, type Config } from '../config';
 import { OutboxTransport } from '../delivery/outbox';
@@ -12,7 +12,7 @@ import { ResendTransport } from '../delivery/resend';
 import { ConfirmationQueue } from '../delivery/transactional';
 import type { Transport } from '../delivery/transport';
 import { Metrics } from '../observability/metrics';
-import { connectRedis } from '../redis/connection';
+import { connectRedis, type RedisTarget } from '../redis/connection';
 import { Keys } from '../redis/keys';
 import type { RenderContext } from '../render/types';
 import { NewsletterService } from '../newsletters/service';
@@ -28,8 +28,9 @@ import { SEND_QUEUE } from './workers';
 export interface Core {
   config: Config;
   logger: Logger;
-  redisUrl: string;
-  redis: Redis;
+  /** Where Redis is: workers open their own connections to the same place. */
+  redisTarget: RedisTarget;
+  redis: RedisClient;
   keys: Keys;
   metrics: Metrics;
   signer: TokenSigner;
@@ -46,7 +47,8 @@ export interface Core {
 }
 
 export interface ComposeOptions {
-  redisUrl: string;
+  /** The one Redis server; not used when the config names a cluster (REDIS_CLUSTER_NODES). */
+  redisUrl?: string;
   logger: Logger;
   signupLimits?: SignupLimitOptions;
   clock?: () => number;
@@ -60,16 +62,23 @@ export interface ComposeOptions {
  * RESEND_RATE_LIMIT (confirmations and drip batches share the budget);
  * otherwise the local outbox.
  */
-export function createTransport(config: Config, redis: Redis, keys: Keys): Transport {
+export function createTransport(config: Config, redis: RedisClient, keys: Keys): Transport {
   if (!config.resend.apiKey) return new OutboxTransport(config.outboxDir);
   const resend = new ResendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl });
   return new PacedTransport(resend, new RequestPacer(redis, keys.scoped('resend', 'pace'), config.resend.rateLimitPerSecond));
 }
 
+function targetOf(config: Config, redisUrl: string | undefined): RedisTarget {
+  if (config.redisCluster) return { cluster: config.redisCluster };
+  if (!redisUrl) throw new Error('no Redis: set REDIS_URL or REDIS_CLUSTER_NODES');
+  return { url: redisUrl };
+}
+
 export function compose(config: Config, options: ComposeOptions): Core {
   const { logger } = options;
-  const redis = connectRedis(options.redisUrl, logger);
-  const keys = new Keys(config.redisPrefix);
+  const redisTarget = targetOf(config, options.redisUrl);
+  const redis = connectRedis(redisTarget, logger);
+  const keys = new Keys(config.redisKeyPrefix);
   const metrics = options.metrics ?? new Metrics();
   const signer = new TokenSigner(config.appSecret);
   const links = new Links(config.publicUrl, signer, config.confirmTokenTtlMs, config.manageTokenTtlMs, options.clock);
@@ -83,7 +92,7 @@ export function compose(config: Config, options: ComposeOptions): Core {
     links,
   };
   // Shares the connection: a producer never blocks, so it needs none of its own.
-  const sendQueue = new Queue(SEND_QUEUE, { connection: redis, prefix: config.redisPrefix });
+  const sendQueue = new Queue(SEND_QUEUE, { connection: redis, prefix: config.redisKeyPrefix });
   sendQueue.on('error', (err) => logger.warn({ err: err.message }, 'send queue error (Redis unreachable?)'));
   const confirmations = new ConfirmationQueue(sendQueue);
   const service = new SubscriptionService({
@@ -111,7 +120,7 @@ export function compose(config: Config, options: ComposeOptions): Core {
   return {
     config,
     logger,
-    redisUrl: options.redisUrl,
+    redisTarget,
     redis,
     keys,
     metrics,

@@ -2,7 +2,7 @@
 // /readyz. Both answer within a second whatever Redis does: a probe that
 // hangs while Redis is down, then says 200 when it is back, tells an
 // orchestrator nothing.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 
 /** A probe answers within this, whatever Redis does (orchestrators often give up at 1 s). */
@@ -19,7 +19,7 @@ export function tickStaleAfterMs(schedulerTickMs: number): number {
 }
 
 /** Written by the tick after each run (runtime/workers.ts). Redis expires it, so machines' clocks never matter. */
-export async function recordTick(redis: Redis, keys: Keys, schedulerTickMs: number, now: number): Promise<void> {
+export async function recordTick(redis: RedisClient, keys: Keys, schedulerTickMs: number, now: number): Promise<void> {
   await redis.set(tickHeartbeatKey(keys), new Date(now).toISOString(), 'PX', tickStaleAfterMs(schedulerTickMs));
 }
 
@@ -35,7 +35,7 @@ export interface Health {
   ready(): Promise<ReadyReport>;
 }
 
-export function createHealth(redis: Redis, keys: Keys, timeoutMs = PROBE_TIMEOUT_MS): Health {
+export function createHealth(redis: RedisClient, keys: Keys, timeoutMs = PROBE_TIMEOUT_MS): Health {
   // With maxRetriesPerRequest: null, a command sent while Redis is down waits
   // for the reconnect. So a probe waits for a ready connection and the answer
   // together for at most timeoutMs, and never queues a command on a

@@ -16,6 +16,8 @@ export interface RedisServerOptions {
   dataDir: string;
   appendOnly: boolean;
   binary?: string;
+  /** More redis-server arguments (the test suite's cluster nodes: --cluster-enabled yes ...). */
+  extraArgs?: string[];
 }
 
 /** Asks the OS for a free TCP port on loopback. */
@@ -63,6 +65,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     '--daemonize', 'no',
     '--protected-mode', 'yes',
     '--loglevel', 'warning',
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -2,7 +2,7 @@
 // how provider errors become BullMQ behaviour. The processors themselves are
 // plain functions in src/drip/.
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import {
   IdempotencyMismatchError,
   PermanentBatchError,
@@ -57,10 +57,10 @@ export interface WorkerOptions {
 
 export async function startWorkers(core: Core, options: WorkerOptions): Promise<WorkerSet> {
   const { config, logger } = core;
-  const prefix = config.redisPrefix;
-  const connections: Redis[] = [];
+  const prefix = config.redisKeyPrefix;
+  const connections: RedisClient[] = [];
   const connection = () => {
-    const c = connectRedis(core.redisUrl, logger);
+    const c = connectRedis(core.redisTarget, logger);
     connections.push(c);
     return c;
   };

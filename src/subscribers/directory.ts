@@ -3,7 +3,7 @@
 // however many subscribers there are. The write side is scripts/directory.lua,
 // run inside every script that changes a subscriber.
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import type { SubscriberStore } from './store';
@@ -55,7 +55,7 @@ export function decodeCursor(cursor: string | undefined): Entry | null {
 
 export class Directory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly store: SubscriberStore,
   ) {}

@@ -1,6 +1,6 @@
 // How often one subscriber's preferences may be changed through their link:
 // enough for a person clicking about, far too few to grow the consent ledger.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export const PREFERENCE_CHANGES_PER_HOUR = 20;
@@ -13,7 +13,7 @@ export function preferenceLimitKey(rateLimitPrefix: string, subscriberId: string
 export class PreferenceLimiter {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(redis: Redis, rateLimitPrefix: string, readonly perHour = PREFERENCE_CHANGES_PER_HOUR) {
+  constructor(redis: RedisClient, rateLimitPrefix: string, readonly perHour = PREFERENCE_CHANGES_PER_HOUR) {
     this.limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${rateLimitPrefix}:prefs`, points: perHour, duration: 3600 });
   }
 

@@ -1,6 +1,6 @@
 // Abuse limits for signups, shared by every web process through Redis.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface SignupLimitOptions {
@@ -37,7 +37,7 @@ export class SignupLimiter {
   private readonly byAddress: RateLimiterRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keyPrefix: string,
     readonly options: SignupLimitOptions = DEFAULT_SIGNUP_LIMITS,
   ) {

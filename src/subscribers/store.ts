@@ -2,7 +2,8 @@
 // index live in Redis; every multi-key change is one Lua script.
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { decodeSendRecord } from '../delivery/send-ledger';
@@ -75,7 +76,7 @@ export class SubscriberStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly options: StoreOptions,
   ) {

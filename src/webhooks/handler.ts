@@ -1,7 +1,7 @@
 // What happens when Resend calls us: verify, de-duplicate by message id,
 // then suppress or count. Answers fast; every step is idempotent, so
 // duplicate and out-of-order deliveries are harmless.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Logger } from 'pino';
 import { subscriberOfSendTag } from '../drip/sender';
 import type { Metrics } from '../observability/metrics';
@@ -12,7 +12,7 @@ import { SubscriberEvents } from './subscriber-events';
 import { interpretResendEvent, verifyResendWebhook, type IncomingHeaders, type ResendEvent, type ResendWebhookVerifier } from './resend';
 
 export interface WebhookDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   store: SubscriberStore;
   verifier: ResendWebhookVerifier;

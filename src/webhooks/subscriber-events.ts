@@ -1,7 +1,8 @@
 // Provider events per subscriber (delivered, opened, bounced ...), for the
 // console's timeline of one person. Capped, written only while the subscriber
 // exists (an erased person's events never come back), erased with them.
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 
 declare module 'ioredis' {
@@ -31,7 +32,7 @@ export interface SubscriberEvent {
 
 export class SubscriberEvents {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     redis.defineCommand('meridianSubscriberEvent', { numberOfKeys: 2, lua: APPEND });
