@@ -236,7 +236,7 @@ export interface Config {
   metricsToken: string | undefined;
   publicUrl: string;
   redisUrl: string | undefined;
-  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES); when set, REDIS_URL is not used. */
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES); when set, REDIS_URL is ignored. */
   redisCluster: ClusterTarget | undefined;
   /** REDIS_PREFIX as written (it names the deployment; workers and tools pass it on). */
   redisPrefix: string;
@@ -333,9 +333,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
     if (missing.length > 0) throw new ConfigError(missing);
   }
-  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
-    throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES are both set; set REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Redis Cluster, not both.']);
-  }
   const appSecret = e.APP_SECRET ?? developmentSecret(e.NODE_ENV, resolve(cwd, e.SECRET_FILE));
   const brand = brandSettings(e);
   return {
@@ -345,7 +342,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     publicUrl: brand.publicUrl,
-    redisUrl: e.REDIS_URL,
+    // A cluster wins: docker-compose always sets REDIS_URL to its own one-node Redis.
+    redisUrl: e.REDIS_CLUSTER_NODES ? undefined : e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER_NODES,
     redisPrefix: e.REDIS_PREFIX,
     redisKeyPrefix: e.REDIS_CLUSTER_NODES ? `{${e.REDIS_PREFIX}}` : e.REDIS_PREFIX,

@@ -17,6 +17,47 @@ function problems(env: Record<string, string>): string[] {
   throw new Error('expected a ConfigError');
 }
 
+describe('REDIS_CLUSTER_NODES', () => {
+  it('one Redis: keys start with the prefix as written', () => {
+    const c = loadConfig({ APP_SECRET: SECRET, REDIS_URL: 'redis://r:6379', REDIS_PREFIX: 'clinic' }, cwd());
+    expect(c.redisCluster).toBeUndefined();
+    expect(c.redisUrl).toBe('redis://r:6379');
+    expect(c.redisKeyPrefix).toBe('clinic');
+  });
+
+  it('a cluster: seed nodes, credentials and TLS from the URLs, REDIS_URL ignored, the prefix a hash tag', () => {
+    const c = loadConfig(
+      { APP_SECRET: SECRET, REDIS_URL: 'redis://redis:6379', REDIS_PREFIX: 'clinic', REDIS_CLUSTER_NODES: 'rediss://app:p%40ss@node-1.example:7000, rediss://node-2.example' },
+      cwd(),
+    );
+    expect(c.redisCluster).toEqual({
+      nodes: [
+        { host: 'node-1.example', port: 7000 },
+        { host: 'node-2.example', port: 6379 },
+      ],
+      username: 'app',
+      password: 'p@ss',
+      tls: true,
+    });
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.redisPrefix).toBe('clinic');
+    expect(c.redisKeyPrefix).toBe('{clinic}');
+    expect(loadConfig({ APP_SECRET: SECRET, REDIS_CLUSTER_NODES: '127.0.0.1:7001,127.0.0.1:7002' }, cwd()).redisCluster).toEqual({
+      nodes: [
+        { host: '127.0.0.1', port: 7001 },
+        { host: '127.0.0.1', port: 7002 },
+      ],
+      tls: false,
+    });
+  });
+
+  it('never repeats a password in its message', () => {
+    const list = problems({ APP_SECRET: SECRET, REDIS_CLUSTER_NODES: 'redis://u:secret-pw@host:1/db' });
+    expect(list.join('\n')).toMatch(/not understood: redis:\/\/\*\*\*@host:1\/db/);
+    expect(list.join('\n')).not.toContain('secret-pw');
+  });
+});
+
 describe('loadConfig', () => {
   it('gives defaults in development and anchors paths at cwd', () => {
     const dir = cwd();
@@ -65,6 +106,10 @@ describe('loadConfig', () => {
     [{ PUBLIC_URL: 'javascript:alert(1)' }, /PUBLIC_URL must be an absolute http\(s\) URL/],
     [{ REDIS_URL: 'http://localhost:6379' }, /REDIS_URL must start with redis:\/\//],
     [{ REDIS_PREFIX: 'a:b' }, /REDIS_PREFIX may hold letters/],
+    [{ REDIS_CLUSTER_NODES: ' , ' }, /REDIS_CLUSTER_NODES .*it is empty/],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:6379,http://10.0.0.2:6379' }, /REDIS_CLUSTER_NODES .*not understood: http:\/\/10\.0\.0\.2:6379/],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:99999' }, /not understood: 10\.0\.0\.1:99999/],
+    [{ REDIS_CLUSTER_NODES: 'rediss://a:1,redis://b:2' }, /mix of redis:\/\/ and rediss:\/\//],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY takes false, the number of reverse proxies/],
     [{ TRUST_PROXY: 'true' }, /TRUST_PROXY=true would take the client IP from the first X-Forwarded-For entry/],
     [{ TRUST_PROXY: '10.0.0.0/33' }, /not understood: 10\.0\.0\.0\/33/],
