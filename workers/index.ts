@@ -10,7 +10,7 @@ import { startWorkers } from '../src/runtime/workers';
 async function main() {
   const config = loadConfigOrExit();
   if (!config.redisUrl && !config.redisCluster) {
-    console.error('REDIS_URL (or REDIS_CLUSTER_NODES) is required for `npm run worker` (workers must share the Redis of the web server). Example: REDIS_URL=redis://127.0.0.1:6379');
+    console.error('REDIS_URL is required for `npm run worker` (workers must share the Redis of the web server), or REDIS_CLUSTER_NODES for a Redis Cluster. Example: REDIS_URL=redis://127.0.0.1:6379');
     process.exit(78);
   }
   const logger = createLogger(config.logLevel, { role: 'worker' }, { pretty: prettyLogs(config.env, process.stdout.isTTY) });
