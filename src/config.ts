@@ -131,6 +131,9 @@ const schema = z.object({
     .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'CORS_ORIGINS is a comma-separated list of origins such as https://clinic.example')
     // Browsers send Origin without a trailing slash; compare like with like.
     .transform((list) => list.map((o) => (o === '*' ? o : new URL(o).origin))),
+  // Defaults are DEFAULT_SIGNUP_LIMITS (src/subscribers/signup-limits.ts).
+  SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(30),
+  SIGNUPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000_000).default(6),
   DRIP_INTERVAL: duration('DRIP_INTERVAL').prefault('7d'),
   SEND_WINDOW_WEEKDAY: z
     .string()
@@ -267,6 +270,8 @@ export interface Config {
   };
   outboxDir: string;
   corsOrigins: string[];
+  /** Abuse limits on signups (every web process shares them through Redis). */
+  signupLimits: { perIpPerHour: number; perAddressPerHour: number };
   drip: {
     intervalMs: number;
     windowWeekday: Weekday;
@@ -368,6 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     outboxDir: resolve(cwd, e.OUTBOX_DIR),
     corsOrigins: e.CORS_ORIGINS,
+    signupLimits: { perIpPerHour: e.SIGNUPS_PER_IP_PER_HOUR, perAddressPerHour: e.SIGNUPS_PER_ADDRESS_PER_HOUR },
     drip: {
       intervalMs: e.DRIP_INTERVAL,
       windowWeekday: e.SEND_WINDOW_WEEKDAY,

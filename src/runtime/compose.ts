@@ -97,7 +97,7 @@ export function compose(config: Config, options: ComposeOptions): Core {
   const confirmations = new ConfirmationQueue(sendQueue);
   const service = new SubscriptionService({
     store,
-    limiter: new SignupLimiter(redis, keys.rateLimit, options.signupLimits ?? DEFAULT_SIGNUP_LIMITS),
+    limiter: new SignupLimiter(redis, keys.rateLimit, options.signupLimits ?? { ...DEFAULT_SIGNUP_LIMITS, ...config.signupLimits }),
     signer,
     confirmations,
     enrol: enrolFirstSequence,

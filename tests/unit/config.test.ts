@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
+import { DEFAULT_SIGNUP_LIMITS } from '../../src/subscribers/signup-limits';
 
 const SECRET = 's'.repeat(40);
 const cwd = () => mkdtempSync(join(tmpdir(), 'meridian-config-'));
@@ -55,6 +56,14 @@ describe('REDIS_CLUSTER_NODES', () => {
     const list = problems({ APP_SECRET: SECRET, REDIS_CLUSTER_NODES: 'redis://u:secret-pw@host:1/db' });
     expect(list.join('\n')).toMatch(/not understood: redis:\/\/\*\*\*@host:1\/db/);
     expect(list.join('\n')).not.toContain('secret-pw');
+  });
+});
+
+describe('signup limits', () => {
+  it('default to DEFAULT_SIGNUP_LIMITS and are raised by configuration only', () => {
+    expect(loadConfig({ APP_SECRET: SECRET }, cwd()).signupLimits).toEqual({ perIpPerHour: DEFAULT_SIGNUP_LIMITS.perIpPerHour, perAddressPerHour: DEFAULT_SIGNUP_LIMITS.perAddressPerHour });
+    expect(loadConfig({ APP_SECRET: SECRET, SIGNUPS_PER_IP_PER_HOUR: '100000', SIGNUPS_PER_ADDRESS_PER_HOUR: '10' }, cwd()).signupLimits).toEqual({ perIpPerHour: 100_000, perAddressPerHour: 10 });
+    expect(problems({ APP_SECRET: SECRET, SIGNUPS_PER_IP_PER_HOUR: '0' })[0]).toMatch(/^SIGNUPS_PER_IP_PER_HOUR: /);
   });
 });
 
