@@ -33,6 +33,8 @@ import { measureFloor, type FloorResult } from './bench/floor';
 import { measureImport, peakGrowth, writeCsv } from './bench/import-memory';
 import { benchCore, benchEnv, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
 import { measureSeriesMemory } from './bench/series-memory';
+import { scaleOutNotes, sendWith } from './bench/scale-out';
+import { signupUnderLoad } from './bench/signup-load';
 
 // ---------------------------------------------------------------- settings
 
@@ -48,7 +50,7 @@ let SEND_N = 100_000;
 /** Distinct pre-built batches the floor cycles through (100 × 13 KB each: all 1,000 would hold 1.3 GB). */
 const FLOOR_DISTINCT = 50;
 let IMPORT_N = 100_000;
-const SECTIONS = ['render', 'memory', 'series-memory', 'tick', 'send', 'signup-timing', 'import'] as const;
+const SECTIONS = ['render', 'memory', 'series-memory', 'tick', 'send', 'scale-out', 'signup-load', 'signup-timing', 'import'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -481,7 +483,45 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
   }
 }
 
-// ---------------------------------------------------------------- 5. signup timing
+// ---------------------------------------------------------------- 5. scale-out
+
+async function benchScaleOut(redisUrl: string, redis: Redis, fake: FakeResendChild): Promise<void> {
+  const one = await sendWith(redisUrl, redis, fake, 1, SEND_N, status);
+  const three = await sendWith(redisUrl, redis, fake, 3, SEND_N, status);
+  const ratio = three.run.emailsPerSecond / one.run.emailsPerSecond;
+  rows.push({
+    what: `Send ${SEND_N / 1000}k due: 3 workers vs 1 (emails/s), no duplicates`,
+    baseline: `${one.run.emailsPerSecond.toFixed(0)}/s`,
+    candidate: `${three.run.emailsPerSecond.toFixed(0)}/s`,
+    ratio,
+    target: '≥ 1×, 0 duplicates',
+    pass: ratio >= 1 && one.run.duplicates === 0 && three.run.duplicates === 0,
+  });
+  notes.push(...scaleOutNotes(one, three));
+}
+
+// ---------------------------------------------------------------- 6. signup under load
+
+async function benchSignupLoad(redisUrl: string, redis: Redis, fake: FakeResendChild): Promise<void> {
+  const r = await signupUnderLoad(redisUrl, redis, fake, SEND_N, status);
+  const sendRan = r.sentDuring > 0;
+  rows.push({
+    what: `Signup during a ${SEND_N / 1000}k send: answers/s (p99)`,
+    baseline: '2000/s (p99 < 50 ms)',
+    candidate: `${r.requestsPerSecond.toFixed(0)}/s (p99 ${r.p99} ms)`,
+    ratio: r.requestsPerSecond / 2000,
+    target: '≥ 1×, p99 < 50 ms',
+    pass: r.requestsPerSecond >= 2000 && r.p99 < 50 && r.non2xx === 0 && r.errors === 0 && sendRan,
+  });
+  notes.push(
+    `signup-load: autocannon ${r.connections} connections for ${r.seconds} s against \`npm run web\` (LOG_LEVEL info, SIGNUPS_PER_IP_PER_HOUR raised): ` +
+      `${r.ok.toLocaleString('en')} answered 202, non-2xx ${r.non2xx}, errors ${r.errors}, p50 ${r.p50} ms, p99 ${r.p99} ms; ` +
+      `the worker sent ${r.sentDuring.toLocaleString('en')} emails meanwhile (${(r.sentDuring / r.seconds).toFixed(0)}/s)` +
+      (r.sendFinished ? ' and FINISHED the send before autocannon did' : ', still sending at the end'),
+  );
+}
+
+// ---------------------------------------------------------------- 7. signup timing
 
 const SIGNUP_N = 50;
 
@@ -601,6 +641,9 @@ async function main(): Promise<void> {
       fake = await FakeResendChild.start();
       await benchSend(server.url, redis, fake);
     }
+    if (run('scale-out') || run('signup-load')) fake ??= await FakeResendChild.start();
+    if (run('scale-out')) await benchScaleOut(server.url, redis, fake!);
+    if (run('signup-load')) await benchSignupLoad(server.url, redis, fake!);
     if (run('signup-timing')) await benchSignupTiming(server.url);
     if (run('import')) await benchImport(server.url, redis, dataDir);
   } finally {

@@ -1,0 +1,92 @@
+// Signup under load: autocannon POSTs fresh addresses to /api/subscribe on a
+// real `npm run web` while one `npm run worker` sends to N due subscribers on
+// the same Redis. The signup limits are raised by configuration
+// (SIGNUPS_PER_IP_PER_HOUR: every request comes from 127.0.0.1); nothing else
+// differs from production.
+import autocannon from 'autocannon';
+import type { Redis } from 'ioredis';
+import { freePort } from '../../src/runtime/redis-server';
+import type { FakeResendChild } from './fake-resend-child';
+import { startNpm, type BenchProcess } from './processes';
+import { benchCore, benchEnv, seedConfirmed } from './send';
+
+export interface SignupLoad {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  /** Emails the fake accepted from the send while autocannon ran (the send really was running). */
+  sentDuring: number;
+  sendTotal: number;
+  /** The send had finished by the end of the measurement (part of it ran without the send). */
+  sendFinished: boolean;
+  seconds: number;
+  connections: number;
+}
+
+export async function signupUnderLoad(
+  redisUrl: string,
+  _redis: Redis,
+  fake: FakeResendChild,
+  n: number,
+  status: (msg: string) => void,
+  options: { seconds?: number; connections?: number } = {},
+): Promise<SignupLoad> {
+  const seconds = options.seconds ?? 20;
+  const connections = options.connections ?? 50;
+  const prefix = 'bload';
+  const port = await freePort();
+  const env = benchEnv(redisUrl, prefix, fake, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WORKER_CONCURRENCY: '4',
+    SIGNUPS_PER_IP_PER_HOUR: '1000000000',
+  });
+  const core = benchCore(redisUrl, env);
+  const procs: BenchProcess[] = [];
+  try {
+    status(`signup under load: seeding ${n.toLocaleString('en')} due subscribers`);
+    await seedConfirmed(core, n, 'l-');
+    await fake.reset();
+    status('signup under load: `npm run web` and one `npm run worker`');
+    procs.push(await startNpm('web', env, 'Meridian is running'));
+    procs.push(await startNpm('worker', env, 'workers started'));
+    // Measure once the send is in full swing, not while it warms up.
+    for (let i = 0; i < 1200 && (await fake.stats()).accepted < Math.min(2000, n / 10); i++) await new Promise((r) => setTimeout(r, 100));
+    const sentBefore = (await fake.stats()).accepted;
+    status(`signup under load: autocannon, ${connections} connections, ${seconds} s, while the send runs (${sentBefore.toLocaleString('en')} sent so far)`);
+    let next = 0;
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/subscribe',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `load${next++}@example.com`, consent: true, timeZone: 'Europe/London' }) }),
+        },
+      ],
+    });
+    const sentAfter = (await fake.stats()).accepted;
+    return {
+      requestsPerSecond: result['2xx'] / result.duration,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok: result['2xx'],
+      non2xx: result.non2xx,
+      errors: result.errors,
+      sentDuring: sentAfter - sentBefore,
+      sendTotal: n,
+      sendFinished: sentAfter >= n,
+      seconds: result.duration,
+      connections,
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await core.close();
+  }
+}
