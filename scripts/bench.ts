@@ -517,7 +517,8 @@ async function benchSignupLoad(redisUrl: string, redis: Redis, fake: FakeResendC
     `signup-load: autocannon ${r.connections} connections for ${r.seconds} s against \`npm run web\` (LOG_LEVEL info, SIGNUPS_PER_IP_PER_HOUR raised): ` +
       `${r.ok.toLocaleString('en')} answered 202, non-2xx ${r.non2xx}, errors ${r.errors}, p50 ${r.p50} ms, p99 ${r.p99} ms; ` +
       `the worker sent ${r.sentDuring.toLocaleString('en')} emails meanwhile (${(r.sentDuring / r.seconds).toFixed(0)}/s)` +
-      (r.sendFinished ? ' and FINISHED the send before autocannon did' : ', still sending at the end'),
+      (r.sendFinished ? ' and FINISHED the send before autocannon did' : ', still sending at the end') +
+      `; with no send running (web alone, ${r.alone.seconds} s): ${r.alone.requestsPerSecond.toFixed(0)}/s, p50 ${r.alone.p50} ms, p99 ${r.alone.p99} ms, non-2xx ${r.alone.non2xx}`,
   );
 }
 

@@ -10,20 +10,51 @@ import type { FakeResendChild } from './fake-resend-child';
 import { startNpm, type BenchProcess } from './processes';
 import { benchCore, benchEnv, seedConfirmed } from './send';
 
-export interface SignupLoad {
+export interface Cannon {
   requestsPerSecond: number;
   p50: number;
   p99: number;
   ok: number;
   non2xx: number;
   errors: number;
+  seconds: number;
+}
+
+export interface SignupLoad extends Cannon {
+  /** The same right after, with the worker stopped (the web process and Redis alone): how much the send costs signup. */
+  alone: Cannon;
   /** Emails the fake accepted from the send while autocannon ran (the send really was running). */
   sentDuring: number;
   sendTotal: number;
   /** The send had finished by the end of the measurement (part of it ran without the send). */
   sendFinished: boolean;
-  seconds: number;
   connections: number;
+}
+
+async function cannon(port: number, connections: number, seconds: number, label: string): Promise<Cannon> {
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/subscribe',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `${label}${next++}@example.com`, consent: true, timeZone: 'Europe/London' }) }),
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    seconds: result.duration,
+  };
 }
 
 export async function signupUnderLoad(
@@ -52,37 +83,23 @@ export async function signupUnderLoad(
     await fake.reset();
     status('signup under load: `npm run web` and one `npm run worker`');
     procs.push(await startNpm('web', env, 'Meridian is running'));
-    procs.push(await startNpm('worker', env, 'workers started'));
+    const worker = await startNpm('worker', env, 'workers started');
+    procs.push(worker);
     // Measure once the send is in full swing, not while it warms up.
     for (let i = 0; i < 1200 && (await fake.stats()).accepted < Math.min(2000, n / 10); i++) await new Promise((r) => setTimeout(r, 100));
     const sentBefore = (await fake.stats()).accepted;
     status(`signup under load: autocannon, ${connections} connections, ${seconds} s, while the send runs (${sentBefore.toLocaleString('en')} sent so far)`);
-    let next = 0;
-    const result = await autocannon({
-      url: `http://127.0.0.1:${port}`,
-      connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/subscribe',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `load${next++}@example.com`, consent: true, timeZone: 'Europe/London' }) }),
-        },
-      ],
-    });
+    const loaded = await cannon(port, connections, seconds, 'load');
     const sentAfter = (await fake.stats()).accepted;
+    await worker.stop();
+    status(`signup alone: autocannon, ${connections} connections, ${seconds / 2} s, the worker stopped`);
+    const alone = await cannon(port, connections, seconds / 2, 'alone');
     return {
-      requestsPerSecond: result['2xx'] / result.duration,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      ok: result['2xx'],
-      non2xx: result.non2xx,
-      errors: result.errors,
+      ...loaded,
+      alone,
       sentDuring: sentAfter - sentBefore,
       sendTotal: n,
       sendFinished: sentAfter >= n,
-      seconds: result.duration,
       connections,
     };
   } finally {
