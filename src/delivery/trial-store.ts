@@ -1,7 +1,8 @@
 // Where a batch's trials (delivery/retry-plan.ts) live: fields of the batch
 // hash itself, so completing the batch (which deletes the hash) forgets them.
 import { readFileSync } from 'node:fs';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { trialField, type Trial } from './retry-plan';
 
 declare module 'ioredis' {
@@ -13,7 +14,7 @@ declare module 'ioredis' {
 const lua = readFileSync(new URL('./scripts/note-trial.lua', import.meta.url), 'utf8');
 
 export class TrialStore {
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     redis.defineCommand('noteTrial', { numberOfKeys: 1, lua });
   }
 
