@@ -7,7 +7,7 @@
 // The daily figures (stats:day) are not rebuilt: they count events as they
 // happen, and the days before the console are not known.
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { SEQUENCES, SEQUENCE_IDS } from '../content/sequences';
 import type { Keys } from '../redis/keys';
 import { withDirectory } from './directory';
@@ -24,7 +24,7 @@ export interface ReindexResult {
   removed: number;
 }
 
-export async function reindexDirectory(redis: Redis, keys: Keys, onPage?: (done: number) => void): Promise<ReindexResult> {
+export async function reindexDirectory(redis: RedisClient, keys: Keys, onPage?: (done: number) => void): Promise<ReindexResult> {
   const steps = JSON.stringify(SEQUENCE_IDS.flatMap((s) => SEQUENCES[s].steps.map((step) => `${s}/${step.id}`)));
   const statuses = JSON.stringify(STATUSES);
   const result: ReindexResult = { subscribers: 0, added: 0, removed: 0 };
@@ -34,7 +34,7 @@ export async function reindexDirectory(redis: Redis, keys: Keys, onPage?: (done:
     cursor = next;
     const ids = flat.filter((_, i) => i % 2 === 1);
     if (ids.length > 0) {
-      const [added, removed] = (await redis.eval(SCRIPT, 0, keys.prefix, statuses, steps, ...ids)) as [number, number];
+      const [added, removed] = (await redis.eval(SCRIPT, 1, keys.pending, keys.prefix, statuses, steps, ...ids)) as [number, number];
       result.subscribers += ids.length;
       result.added += added;
       result.removed += removed;
@@ -49,7 +49,7 @@ export async function reindexDirectory(redis: Redis, keys: Keys, onPage?: (done:
  * At start: rebuild once if this Redis has never been indexed by this version
  * (an installation from before the console). Returns null when nothing was needed.
  */
-export async function ensureDirectoryIndexes(redis: Redis, keys: Keys): Promise<ReindexResult | null> {
+export async function ensureDirectoryIndexes(redis: RedisClient, keys: Keys): Promise<ReindexResult | null> {
   if ((await redis.get(keys.scoped('dir', 'indexed'))) === INDEX_VERSION) return null;
   return reindexDirectory(redis, keys);
 }

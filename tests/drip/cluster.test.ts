@@ -10,6 +10,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResendTransport } from '../../src/delivery/resend';
 import { startWorkers, type WorkerSet } from '../../src/runtime/workers';
+import { reindexDirectory } from '../../src/subscribers/reindex';
 import { createTestApp, type TestApp } from '../support/app';
 import { seedSubscribers, SERIES, SERIES_STEPS, sleep, waitFor } from '../support/drip';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
@@ -112,6 +113,11 @@ describe('Meridian on a 3-master Redis Cluster', () => {
     const ledger = await t.core.store.exportData(full!.id);
     expect(ledger!.sends.map((s) => s.step)).toEqual(SERIES_STEPS.map((s) => `${SERIES}/${s}`));
     expect(await t.core.store.exportData(erased!.id)).toBeNull();
+
+    // The console's reindex (a script per page of the canonical index) runs on the cluster too.
+    const reindexed = await reindexDirectory(t.core.redis, t.core.keys);
+    expect(reindexed.subscribers).toBe(4); // the web signup and the three not erased
+    expect(reindexed.added).toBe(0); // every entry was already right
 
     await expectOneSlot(t);
   }, 120_000);

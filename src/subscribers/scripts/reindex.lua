@@ -2,12 +2,13 @@
 -- own hashes (directory.lua is prepended): for data written before those
 -- indexes existed, or after a restore. Idempotent: an entry that is already
 -- right is left alone; one under another status or step is moved.
+--   KEYS[1] the pending index (a declared key also routes the script to the prefix's slot on a Redis Cluster)
 --   ARGV[1] prefix, ARGV[2] statuses (JSON), ARGV[3] every "sequence/step" (JSON), ARGV[4..] ids
 -- Returns { entries added, entries removed }.
 local prefix = ARGV[1]
 local statuses = cjson.decode(ARGV[2])
 local steps = cjson.decode(ARGV[3])
-local pending = prefix .. ':idx:pending'
+local pending = KEYS[1]
 local added, removed = 0, 0
 for i = 4, #ARGV do
   local id = ARGV[i]
