@@ -456,13 +456,26 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
     status(`send: floor, ${FLOOR_DISTINCT} pre-built batches of 100 POSTed ${SEND_N / 100} times, 4 in flight`);
     const bodies = await prebuiltFirstStep(core, seeded.slice(0, FLOOR_DISTINCT * 100));
     await fake.reset();
-    const floor = await measureFloor(fake, bodies, SEND_N / 100, 4);
+    const before = await measureFloor(fake, bodies, SEND_N / 100, 4);
     await fake.reset();
 
     status('send: one `npm run worker`');
     t0 = performance.now();
     const run = await runSend(fake, env, 1, SEND_N);
     const left = await leftovers(redis, core);
+    // The floor again, after the worker: on a shared machine the load moves
+    // between the two phases, and bracketing the worker keeps the ratio fair.
+    status('send: the floor again, after the worker');
+    await fake.reset();
+    const after = await measureFloor(fake, bodies, SEND_N / 100, 4);
+    await fake.reset();
+    const floorMs = before.ms + after.ms;
+    const floor: FloorResult = {
+      emails: before.emails + after.emails,
+      requests: before.requests + after.requests,
+      ms: floorMs,
+      emailsPerSecond: ((before.emails + after.emails) / floorMs) * 1000,
+    };
     const ratio = run.emailsPerSecond / floor.emailsPerSecond;
     rows.push({
       what: `Send ${SEND_N / 1000}k due: 1 worker vs floor (emails/s)`,
@@ -473,7 +486,8 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
       pass: ratio >= 0.7 && run.duplicates === 0,
     });
     notes.push(
-      `send: floor ${floor.emails.toLocaleString('en')} emails in ${fmtMs(floor.ms)}; 1 worker (WORKER_CONCURRENCY 4, RESEND_RATE_LIMIT 1000) ` +
+      `send: floor measured before and after the worker, ${before.emailsPerSecond.toFixed(0)} and ${after.emailsPerSecond.toFixed(0)} emails/s ` +
+        `(${floor.emails.toLocaleString('en')} emails in ${fmtMs(floor.ms)} together); 1 worker (WORKER_CONCURRENCY 4, RESEND_RATE_LIMIT 1000) ` +
         `sent ${SEND_N.toLocaleString('en')} in ${fmtMs(run.ms)} from ready to last accepted; duplicates ${run.duplicates}; ` +
         `left due ${left.due}, claimed batches ${left.claimed}` + (run.problems.length ? `; worker warnings: ${run.problems.slice(0, 3).join(' | ')}` : ''),
     );
