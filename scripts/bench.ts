@@ -532,7 +532,9 @@ async function benchSignupLoad(redisUrl: string, redis: Redis, fake: FakeResendC
       `${r.ok.toLocaleString('en')} answered 202, non-2xx ${r.non2xx}, errors ${r.errors}, p50 ${r.p50} ms, p99 ${r.p99} ms; ` +
       `the worker sent ${r.sentDuring.toLocaleString('en')} emails meanwhile (${(r.sentDuring / r.seconds).toFixed(0)}/s)` +
       (r.sendFinished ? ' and FINISHED the send before autocannon did' : ', still sending at the end') +
-      `; with no send running (web alone, ${r.alone.seconds} s): ${r.alone.requestsPerSecond.toFixed(0)}/s, p50 ${r.alone.p50} ms, p99 ${r.alone.p99} ms, non-2xx ${r.alone.non2xx}`,
+      `; with no send running (web alone, ${r.alone.seconds} s): ${r.alone.requestsPerSecond.toFixed(0)}/s, p50 ${r.alone.p50} ms, p99 ${r.alone.p99} ms, non-2xx ${r.alone.non2xx}` +
+      `; CPU per signup: web process ${r.alone.webCpuMsPerSignup.toFixed(2)} ms alone, ${r.webCpuMsPerSignup.toFixed(2)} ms during the send ` +
+      `(one core of its own: about ${(1000 / r.alone.webCpuMsPerSignup).toFixed(0)} signups/s), Redis ${r.alone.redisCpuUsPerSignup.toFixed(0)} µs alone, ${r.redisCpuUsPerSignup.toFixed(0)} µs during the send (Redis's includes the send's own work)`,
   );
 }
 

@@ -1,6 +1,7 @@
 // Real `npm run worker` / `npm run web` processes for the bench, each in its
 // own process group so stopping one stops npm, tsx and node together.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,6 +13,31 @@ export interface BenchProcess {
   /** Lines it printed at warn level or above (pino level >= 40), for the bench's notes. */
   readonly problems: string[];
   stop(): Promise<void>;
+}
+
+/**
+ * CPU seconds (user + system) used so far by every live process in a process
+ * group (npm, tsx and node of one BenchProcess), from /proc. Linux only; 0 elsewhere.
+ */
+export function groupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at state: pgrp is the 3rd, utime the 12th, stime the 13th.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
 
 /** Runs `npm run <script>` and resolves once a stdout line contains `readyText`. */

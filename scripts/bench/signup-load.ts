@@ -7,7 +7,8 @@ import autocannon from 'autocannon';
 import type { Redis } from 'ioredis';
 import { freePort } from '../../src/runtime/redis-server';
 import type { FakeResendChild } from './fake-resend-child';
-import { startNpm, type BenchProcess } from './processes';
+import { groupCpuSeconds, startNpm, type BenchProcess } from './processes';
+import { redisLoad } from './redis-load';
 import { benchCore, benchEnv, seedConfirmed } from './send';
 
 export interface Cannon {
@@ -18,6 +19,9 @@ export interface Cannon {
   non2xx: number;
   errors: number;
   seconds: number;
+  /** CPU the web process group used per answered signup, in ms, and Redis's, in µs. */
+  webCpuMsPerSignup: number;
+  redisCpuUsPerSignup: number;
 }
 
 export interface SignupLoad extends Cannon {
@@ -31,8 +35,10 @@ export interface SignupLoad extends Cannon {
   connections: number;
 }
 
-async function cannon(port: number, connections: number, seconds: number, label: string): Promise<Cannon> {
+async function cannon(port: number, web: BenchProcess, redis: Redis, connections: number, seconds: number, label: string): Promise<Cannon> {
   let next = 0;
+  const cpu0 = groupCpuSeconds(web.pid);
+  const redis0 = await redisLoad(redis);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -46,7 +52,11 @@ async function cannon(port: number, connections: number, seconds: number, label:
       },
     ],
   });
+  const cpu = groupCpuSeconds(web.pid) - cpu0;
+  const redisCpu = (await redisLoad(redis)).cpuSeconds - redis0.cpuSeconds;
   return {
+    webCpuMsPerSignup: (cpu * 1000) / Math.max(1, result['2xx']),
+    redisCpuUsPerSignup: (redisCpu * 1e6) / Math.max(1, result['2xx']),
     requestsPerSecond: result['2xx'] / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -59,7 +69,7 @@ async function cannon(port: number, connections: number, seconds: number, label:
 
 export async function signupUnderLoad(
   redisUrl: string,
-  _redis: Redis,
+  redis: Redis,
   fake: FakeResendChild,
   n: number,
   status: (msg: string) => void,
@@ -82,18 +92,19 @@ export async function signupUnderLoad(
     await seedConfirmed(core, n, 'l-');
     await fake.reset();
     status('signup under load: `npm run web` and one `npm run worker`');
-    procs.push(await startNpm('web', env, 'Meridian is running'));
+    const web = await startNpm('web', env, 'Meridian is running');
+    procs.push(web);
     const worker = await startNpm('worker', env, 'workers started');
     procs.push(worker);
     // Measure once the send is in full swing, not while it warms up.
     for (let i = 0; i < 1200 && (await fake.stats()).accepted < Math.min(2000, n / 10); i++) await new Promise((r) => setTimeout(r, 100));
     const sentBefore = (await fake.stats()).accepted;
     status(`signup under load: autocannon, ${connections} connections, ${seconds} s, while the send runs (${sentBefore.toLocaleString('en')} sent so far)`);
-    const loaded = await cannon(port, connections, seconds, 'load');
+    const loaded = await cannon(port, web, redis, connections, seconds, 'load');
     const sentAfter = (await fake.stats()).accepted;
     await worker.stop();
     status(`signup alone: autocannon, ${connections} connections, ${seconds / 2} s, the worker stopped`);
-    const alone = await cannon(port, connections, seconds / 2, 'alone');
+    const alone = await cannon(port, web, redis, connections, seconds / 2, 'alone');
     return {
       ...loaded,
       alone,
