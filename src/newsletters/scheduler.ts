@@ -27,7 +27,8 @@ export interface NewsletterTickDeps {
   clinicTimeZone: string;
   /** Adds the send job of a batch; job id = batch id, so adding twice is harmless. */
   enqueue: (batchId: string) => Promise<void>;
-  jobExists: (batchId: string) => Promise<boolean>;
+  /** Where a batch's send job is: gone, still queued or running or retrying, or failed for good (BullMQ gave up). */
+  jobState: (batchId: string) => Promise<BatchJobState>;
   /** Batches waiting in the send queue right now (all kinds). */
   queued: () => Promise<number>;
   logger: Logger;
@@ -35,6 +36,8 @@ export interface NewsletterTickDeps {
   maxPagesPerTick?: number;
   sweepAfterMs?: number;
 }
+
+export type BatchJobState = { state: 'missing' } | { state: 'live' } | { state: 'failed'; reason: string };
 
 export interface NewsletterTickResult {
   started: string[];
@@ -146,14 +149,25 @@ async function readPage(deps: NewsletterTickDeps, issue: IssueRecord, now: numbe
   return { due, readers, cursor, done };
 }
 
-/** Re-enqueues live batches whose job is missing (a crash between recording and enqueueing, or a lost job). */
+/**
+ * Re-enqueues live batches whose job is missing (a crash between recording and
+ * enqueueing, or a lost job), and releases those whose job failed for good.
+ */
 async function sweep(deps: NewsletterTickDeps, issue: IssueRecord, now: number): Promise<number> {
   let swept = 0;
   for (const batchId of await deps.store.liveBatches(issue.id, now - (deps.sweepAfterMs ?? 30_000))) {
     if (await deps.store.isPending(batchId)) continue;
-    if (await deps.jobExists(batchId)) continue;
-    if (!(await deps.store.loadBatch(batchId))) {
+    const job = await deps.jobState(batchId);
+    if (job.state === 'live') continue;
+    const batch = await deps.store.loadBatch(batchId);
+    if (!batch) {
       await deps.store.forgetLive(issue.id, batchId);
+      continue;
+    }
+    if (job.state === 'failed') {
+      // The worker that saw the final failure releases the batch; this covers a crash before it could.
+      const failed = await deps.store.giveUp(batch, job.reason, now);
+      deps.logger.error({ issue: issue.id, batchId, failed, reason: job.reason }, 'newsletter batch had failed for good: its readers are counted failed and released');
       continue;
     }
     await deps.enqueue(batchId);

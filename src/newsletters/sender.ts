@@ -146,6 +146,28 @@ async function decisionsNow(ids: string[], deps: NewsletterSendDeps): Promise<Ma
   return new Map(ids.map((id, i) => [id, readerDecision(subscribers[i] ?? null, { dueAt: null, inDripBatch: false }, anyWeek)]));
 }
 
+/**
+ * BullMQ gave up on a batch (attempts spent, a permanent refusal, too many
+ * stalls): its readers leave the issue's in-flight hash and count as failed,
+ * with the reason in their send ledger, so the issue can finish. Without this
+ * they would stay held by a batch that never completes, and the issue would
+ * stay "sending" for ever. Running it twice is harmless (the batch is gone).
+ */
+export async function newsletterBatchGaveUp(
+  batchId: string,
+  deps: Pick<NewsletterSendDeps, 'store' | 'logger' | 'metrics' | 'transport'>,
+  reason: string,
+  now: number,
+): Promise<number> {
+  const batch = await deps.store.loadBatch(batchId);
+  if (!batch) return 0;
+  const failed = await deps.store.giveUp(batch, reason, now);
+  if (failed === null) return 0;
+  deps.metrics.emailsFailed.inc({ transport: deps.transport.name, template: 'newsletter', reason: 'gave_up' }, failed);
+  deps.logger.error({ batchId, issue: batch.issue, failed, reason }, 'newsletter batch failed for good: its readers are counted failed and released');
+  return failed;
+}
+
 /** Re-checks every member at send time: status, topic, and one marketing email per window. */
 async function makePlan(batch: NewsletterBatch, deps: NewsletterSendDeps): Promise<NewsletterPlan> {
   const subscribers = await deps.subscribers.getMany(batch.members);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import { trialsFromHash, type Trial } from '../delivery/retry-plan';
 import type { RedisClient } from '../redis/connection';
-import { sendLedgerField } from '../delivery/send-ledger';
+import { encodeSendRecord, sendLedgerField } from '../delivery/send-ledger';
 import { TrialStore } from '../delivery/trial-store';
 import type { PlannedRecipient } from '../drip/store';
 import type { Keys } from '../redis/keys';
@@ -96,6 +96,8 @@ export interface NewsletterResults {
   cancelled: number;
   /** Planned readers a retry left out: their in-flight holds are released. */
   released?: string[];
+  /** Members of a batch given up on before its plan was made: counted failed, no ledger entry (never checked). */
+  unplanned?: number;
 }
 
 export type SaveOutcome = 'created' | 'updated' | 'frozen' | 'claims';
@@ -371,6 +373,24 @@ export class NewsletterStore {
     if (stored === 'cancelled') return 'cancelled';
     const plan = JSON.parse(stored) as Record<string, unknown>;
     return { recipients: list(plan.recipients), skip: list(plan.skip) };
+  }
+
+  /**
+   * Completes a batch that will never send: its planned readers failed (ledger
+   * entry with the reason, in-flight hold released), its skips counted as
+   * planned; without a plan every member counts failed. Returns how many
+   * readers were counted failed, or null when the batch was already complete.
+   */
+  async giveUp(batch: NewsletterBatch, reason: string, now: number): Promise<number | null> {
+    const results: NewsletterResults = { sent: [], failed: [], skipped: {}, cancelled: 0 };
+    const record = encodeSendRecord(now, 'failed', reason);
+    if (batch.plan) {
+      for (const r of batch.plan.recipients) results.failed.push([r.id, record]);
+      for (const s of batch.plan.skip) results.skipped[s.why] = (results.skipped[s.why] ?? 0) + 1;
+    } else {
+      results.unplanned = batch.members.length;
+    }
+    return (await this.complete(batch, results)) ? results.failed.length + (results.unplanned ?? 0) : null;
   }
 
   async complete(batch: NewsletterBatch, results: NewsletterResults): Promise<boolean> {

@@ -17,7 +17,7 @@ import { processSendBatch, type SendDeps } from '../drip/sender';
 import { ruleFromConfig, runClaimLoop, type TickDeps } from '../drip/scheduler';
 import { DripStore } from '../drip/store';
 import { runNewsletterTick, type NewsletterTickDeps } from '../newsletters/scheduler';
-import { processNewsletterBatch, type NewsletterSendDeps } from '../newsletters/sender';
+import { newsletterBatchGaveUp, processNewsletterBatch, type NewsletterSendDeps } from '../newsletters/sender';
 import { connectRedis } from '../redis/connection';
 import type { Core } from './compose';
 import { recordTick } from './health';
@@ -95,7 +95,12 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       enqueue: async (batchId) => {
         await sendQueue.add(NEWSLETTER_JOB, { batchId }, { jobId: batchId, priority: SEND_PRIORITY.newsletter });
       },
-      jobExists: async (batchId) => (await sendQueue.getJob(batchId)) !== undefined,
+      jobState: async (batchId) => {
+        const job = await sendQueue.getJob(batchId);
+        if (!job) return { state: 'missing' };
+        if ((await job.getState()) === 'failed') return { state: 'failed', reason: job.failedReason || 'the send job failed' };
+        return { state: 'live' };
+      },
       queued: () => sendQueue.getJobCountByTypes('wait', 'prioritized'),
     };
     const schedulers = [
@@ -258,6 +263,12 @@ export async function startWorkers(core: Core, options: WorkerOptions): Promise<
       if (!final) return;
       if (job.name === CONFIRM_JOB) {
         confirmationGaveUp(job.data, confirmationDeps, err).catch((e: unknown) => logger.error({ err: e }, 'could not clear the confirmation throttle'));
+        return;
+      }
+      if (job.name === NEWSLETTER_JOB) {
+        newsletterBatchGaveUp(String(job.data.batchId), newsletterDeps, err.message, Date.now()).catch((e: unknown) =>
+          logger.error({ err: e, batchId: job.data.batchId }, 'could not release a failed newsletter batch; the next newsletter tick will'),
+        );
         return;
       }
       logger.error({ batchId: job.data.batchId, err: err.message }, 'send batch failed for good');

@@ -56,7 +56,7 @@ export async function seedReaders(core: Core, specs: ReaderSpec[], concurrency =
 }
 
 /** The tick and the processor wired to a core, with enqueued batches collected instead of queued. */
-export function newsletterHarness(core: Core, transport: Transport, overrides: Partial<NewsletterSendDeps> = {}) {
+export function newsletterHarness(core: Core, transport: Transport, overrides: Partial<NewsletterSendDeps> = {}, tickOverrides: Partial<NewsletterTickDeps> = {}) {
   const logger = pino({ level: 'silent' });
   const queue: string[] = [];
   const tickDeps: NewsletterTickDeps = {
@@ -66,9 +66,10 @@ export function newsletterHarness(core: Core, transport: Transport, overrides: P
     subscriberKey: (id) => core.keys.subscriber(id),
     clinicTimeZone: core.config.clinic.timeZone,
     enqueue: async (id) => void (queue.includes(id) || queue.push(id)),
-    jobExists: async (id) => queue.includes(id),
+    jobState: async (id) => (queue.includes(id) ? { state: 'live' } : { state: 'missing' }),
     queued: async () => queue.length,
     logger,
+    ...tickOverrides,
   };
   const sendDeps: NewsletterSendDeps = {
     store: core.newsletterStore,

@@ -5,7 +5,8 @@
 -- KEYS[4] the issue's in-flight hash
 -- ARGV[1] batch id  ARGV[2] key prefix  ARGV[3] ledger field
 -- ARGV[4] JSON {sent = [[id, value]], failed = [[id, value]], skipped = {why = n}, cancelled = n,
---   released = [id]} (released: planned readers a retry left out)
+--   released = [id] (planned readers a retry left out: holds released),
+--   unplanned = n (readers of a batch given up on before its plan: failed, no ledger entry)}
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
@@ -39,6 +40,9 @@ if type(r.skipped) == 'table' then
     redis.call('HINCRBY', KEYS[2], 'skip:' .. why, n)
     redis.call('HINCRBY', KEYS[2], 'c:skipped', n)
   end
+end
+if tonumber(r.unplanned) and tonumber(r.unplanned) > 0 then
+  redis.call('HINCRBY', KEYS[2], 'c:failed', r.unplanned)
 end
 if tonumber(r.cancelled) and tonumber(r.cancelled) > 0 then
   redis.call('HINCRBY', KEYS[2], 'c:cancelled', r.cancelled)
