@@ -31,6 +31,7 @@ import { SubscriberStore } from '../src/subscribers/store';
 import { FakeResendChild } from './bench/fake-resend-child';
 import { measureFloor, type FloorResult } from './bench/floor';
 import { measureImport, peakGrowth, writeCsv } from './bench/import-memory';
+import { BENCH_ISSUE, HEAP_WINDOW, HeapWatch, prebuiltIssue, saveBenchIssue, seedNewsletterReaders } from './bench/newsletter';
 import { benchCore, benchEnv, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
 import { measureSeriesMemory } from './bench/series-memory';
 import { scaleOutNotes, sendWith } from './bench/scale-out';
@@ -50,7 +51,9 @@ let SEND_N = 100_000;
 /** Distinct pre-built batches the floor cycles through (100 × 13 KB each: all 1,000 would hold 1.3 GB). */
 const FLOOR_DISTINCT = 50;
 let IMPORT_N = 100_000;
-const SECTIONS = ['render', 'memory', 'series-memory', 'tick', 'send', 'scale-out', 'signup-load', 'signup-timing', 'import'] as const;
+const SECTIONS = ['render', 'memory', 'series-memory', 'tick', 'send', 'newsletter', 'scale-out', 'signup-load', 'signup-timing', 'import'] as const;
+/** The newsletter worker's heap may grow by at most this much during its send. */
+const NEWSLETTER_HEAP_MB = 100;
 type Section = (typeof SECTIONS)[number];
 
 interface Row {
@@ -538,7 +541,68 @@ async function benchSignupLoad(redisUrl: string, redis: Redis, fake: FakeResendC
   );
 }
 
-// ---------------------------------------------------------------- 7. signup timing
+// ---------------------------------------------------------------- 7. newsletter send
+
+async function benchNewsletter(redisUrl: string, fake: FakeResendChild): Promise<void> {
+  const prefix = 'bnl1';
+  const env = benchEnv(redisUrl, prefix, fake, { WORKER_CONCURRENCY: '4' });
+  const core = benchCore(redisUrl, env);
+  try {
+    status(`newsletter: seeding ${SEND_N.toLocaleString('en')} readers with the newsletter topic`);
+    let t0 = performance.now();
+    const readers = await seedNewsletterReaders(core, SEND_N, 'nl1-');
+    notes.push(`newsletter: seeding ${SEND_N.toLocaleString('en')} readers took ${fmtMs(performance.now() - t0)}`);
+    await saveBenchIssue(core);
+
+    status(`newsletter: floor, ${FLOOR_DISTINCT} pre-built batches of the issue POSTed ${SEND_N / 100} times, 4 in flight`);
+    const bodies = await prebuiltIssue(core, readers.slice(0, FLOOR_DISTINCT * 100));
+    await fake.reset();
+    const floor = await measureFloor(fake, bodies, SEND_N / 100, 4);
+    await fake.reset();
+
+    status('newsletter: send-now, one `npm run worker`');
+    await core.newsletters.schedule(BENCH_ISSUE, { sendNow: true });
+    const heap = new HeapWatch();
+    const run = await runSend(fake, env, 1, SEND_N, 15 * 60_000, heap.onLine);
+    const issue = await core.newsletters.get(BENCH_ISSUE);
+    const ratio = run.emailsPerSecond / floor.emailsPerSecond;
+    rows.push({
+      what: `Newsletter ${SEND_N / 1000}k readers: 1 worker vs floor (emails/s)`,
+      baseline: `${floor.emailsPerSecond.toFixed(0)}/s`,
+      candidate: `${run.emailsPerSecond.toFixed(0)}/s`,
+      ratio,
+      target: '≥ 0.7× floor',
+      pass: ratio >= 0.7 && run.duplicates === 0,
+    });
+    if (heap.atReady === null || heap.samples.length === 0) {
+      notes.push(`newsletter: the worker logged no heap figures (ready line ${heap.atReady !== null}, batch lines ${heap.samples.length}); no heap row`);
+    } else {
+      const growth = heap.retained - heap.atReady;
+      rows.push({
+        what: `Newsletter ${SEND_N / 1000}k readers: worker heap, ready vs kept`,
+        baseline: fmtBytes(heap.atReady),
+        candidate: fmtBytes(heap.retained),
+        ratio: heap.retained / heap.atReady,
+        target: `growth < ${NEWSLETTER_HEAP_MB} MiB`,
+        pass: growth < NEWSLETTER_HEAP_MB * 1024 * 1024,
+      });
+      notes.push(
+        `newsletter: heap growth ${fmtBytes(growth)}: the highest floor of the heap over ${HEAP_WINDOW} consecutive batches ` +
+          `(${heap.samples.length} batch log lines), minus the ready line; the peak, with garbage not yet collected, was ${fmtBytes(heap.peak)}`,
+      );
+    }
+    notes.push(
+      `newsletter: floor ${floor.emails.toLocaleString('en')} emails in ${fmtMs(floor.ms)}; 1 worker (WORKER_CONCURRENCY 4, RESEND_RATE_LIMIT 1000) ` +
+        `sent ${SEND_N.toLocaleString('en')} in ${fmtMs(run.ms)} from ready to last accepted; duplicates ${run.duplicates}; ` +
+        `issue ${issue.state}, sent ${issue.progress.sent}, skipped ${issue.progress.skipped}, failed ${issue.progress.failed}, left ${issue.progress.left}` +
+        (run.problems.length ? `; worker warnings: ${run.problems.slice(0, 3).join(' | ')}` : ''),
+    );
+  } finally {
+    await core.close();
+  }
+}
+
+// ---------------------------------------------------------------- 8. signup timing
 
 const SIGNUP_N = 50;
 
@@ -658,9 +722,10 @@ async function main(): Promise<void> {
       fake = await FakeResendChild.start();
       await benchSend(server.url, redis, fake);
     }
-    if (run('scale-out') || run('signup-load')) fake ??= await FakeResendChild.start();
+    if (run('scale-out') || run('signup-load') || run('newsletter')) fake ??= await FakeResendChild.start();
     if (run('scale-out')) await benchScaleOut(server.url, redis, fake!);
     if (run('signup-load')) await benchSignupLoad(server.url, redis, fake!);
+    if (run('newsletter')) await benchNewsletter(server.url, fake!);
     if (run('signup-timing')) await benchSignupTiming(server.url);
     if (run('import')) await benchImport(server.url, redis, dataDir);
   } finally {

@@ -23,7 +23,7 @@ async function main() {
     process.exit(64);
   }
   const workers = await startWorkers(core, { scheduler: only !== 'sender', sender: only !== 'scheduler' });
-  logger.info({ transport: core.transport.name, roles: only ?? 'scheduler+sender' }, 'workers started');
+  logger.info({ transport: core.transport.name, roles: only ?? 'scheduler+sender', heapUsed: process.memoryUsage().heapUsed }, 'workers started');
   onShutdown(logger, async () => {
     await workers.close();
     await core.close();

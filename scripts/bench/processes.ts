@@ -41,7 +41,14 @@ export function groupCpuSeconds(pgid: number): number {
 }
 
 /** Runs `npm run <script>` and resolves once a stdout line contains `readyText`. */
-export async function startNpm(script: 'worker' | 'web', env: Record<string, string>, readyText: string, timeoutMs = 60_000): Promise<BenchProcess> {
+export async function startNpm(
+  script: 'worker' | 'web',
+  env: Record<string, string>,
+  readyText: string,
+  timeoutMs = 60_000,
+  /** Sees every stdout line (the bench reads figures the process logs, such as its heap). */
+  onLine?: (line: string) => void,
+): Promise<BenchProcess> {
   const child: ChildProcess = spawn('npm', ['run', '--silent', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -65,6 +72,7 @@ export async function startNpm(script: 'worker' | 'web', env: Record<string, str
           clearTimeout(timer);
           resolve(Date.now());
         }
+        onLine?.(line);
         if (/"level":(4|5|6)\d/.test(line) && problems.length < 20) problems.push(line.slice(0, 400));
       }
     });

@@ -103,10 +103,17 @@ export interface SendRun {
 }
 
 /** Starts `workers` worker processes, waits for `target` accepted emails, stops them. The fake must be reset first. */
-export async function runSend(fake: FakeResendChild, env: Record<string, string>, workers: number, target: number, timeoutMs = 15 * 60_000): Promise<SendRun> {
+export async function runSend(
+  fake: FakeResendChild,
+  env: Record<string, string>,
+  workers: number,
+  target: number,
+  timeoutMs = 15 * 60_000,
+  onLine?: (line: string) => void,
+): Promise<SendRun> {
   const procs: BenchProcess[] = [];
   try {
-    const started = await Promise.all(Array.from({ length: workers }, () => startNpm('worker', env, 'workers started')));
+    const started = await Promise.all(Array.from({ length: workers }, () => startNpm('worker', env, 'workers started', 60_000, onLine)));
     procs.push(...started);
     const t0 = Math.min(...started.map((p) => p.readyAt));
     const t1 = await waitForAccepted(fake, target, timeoutMs);

@@ -47,7 +47,7 @@ export function newsletterSendTag(subscriberId: string, issueId: string): string
 // One personaliser per issue run: a batch costs one splice per reader, not a React render.
 const personalisers = new Map<string, Promise<Personaliser>>();
 
-function personaliserFor(issue: IssueRecord, context: RenderContext): Promise<Personaliser> {
+export function personaliserFor(issue: IssueRecord, context: RenderContext): Promise<Personaliser> {
   const key = `${issue.id}\u0000${issue.generation}\u0000${issue.updatedAt}`;
   let p = personalisers.get(key);
   if (!p) {
@@ -58,6 +58,18 @@ function personaliserFor(issue: IssueRecord, context: RenderContext): Promise<Pe
     while (personalisers.size > 8) personalisers.delete(personalisers.keys().next().value!);
   }
   return p;
+}
+
+/** One batch's emails: each reader's personalised copy, tagged so webhooks count it per issue. */
+export function newsletterEmails(recipients: PlannedRecipient[], issueId: string, personalise: Personaliser, from: string): OutgoingEmail[] {
+  return recipients.map((r) => {
+    const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
+    return addressed(rendered, from, r.email, [
+      { name: 'sequence', value: NEWSLETTER_TAG },
+      { name: 'step', value: issueId },
+      { name: 'send', value: newsletterSendTag(r.id, issueId) },
+    ]);
+  });
 }
 
 /** `now` is a fixed time (tests) or a clock, read when the provider answers: the time the send ledger records. */
@@ -91,15 +103,7 @@ export async function processNewsletterBatch(batchId: string, deps: NewsletterSe
   for (const s of plan.skip) skip(s.why);
   if (plan.recipients.length > 0) {
     const personalise = await personaliserFor(issue, deps.renderContext);
-    const emails = (recipients: PlannedRecipient[]): OutgoingEmail[] =>
-      recipients.map((r) => {
-        const rendered = personalise({ subscriberId: r.id, email: r.email, canonical: r.canonical, firstName: r.firstName });
-        return addressed(rendered, deps.from, r.email, [
-          { name: 'sequence', value: NEWSLETTER_TAG },
-          { name: 'step', value: issue.id },
-          { name: 'send', value: newsletterSendTag(r.id, issue.id) },
-        ]);
-      });
+    const emails = (recipients: PlannedRecipient[]) => newsletterEmails(recipients, issue.id, personalise, deps.from);
     // A retry checks its readers again and may leave some out (delivery/retry-plan.ts).
     const delivery = await sendUnderKey({
       recipients: plan.recipients,
@@ -135,7 +139,11 @@ export async function processNewsletterBatch(batchId: string, deps: NewsletterSe
   }
   await deps.store.complete(batch, results);
   const skipped = Object.values(results.skipped).reduce((a, b) => a + b, 0);
-  deps.logger.info({ batchId, issue: issue.id, sent: results.sent.length, failed: results.failed.length, skipped }, 'newsletter batch completed');
+  // The heap rides along so a long send's memory can be read from the log (one read per batch of 100).
+  deps.logger.info(
+    { batchId, issue: issue.id, sent: results.sent.length, failed: results.failed.length, skipped, heapUsed: process.memoryUsage().heapUsed },
+    'newsletter batch completed',
+  );
   return { status: 'completed', sent: results.sent.length, failed: results.failed.length, skipped };
 }
 
