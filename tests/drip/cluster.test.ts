@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResendTransport } from '../../src/delivery/resend';
 import { startWorkers, type WorkerSet } from '../../src/runtime/workers';
 import { reindexDirectory } from '../../src/subscribers/reindex';
+import { RedisSessionStore } from '../../src/admin/session-store';
+import type { Session } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app';
 import { seedSubscribers, SERIES, SERIES_STEPS, sleep, waitFor } from '../support/drip';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
@@ -113,6 +115,16 @@ describe('Meridian on a 3-master Redis Cluster', () => {
     const ledger = await t.core.store.exportData(full!.id);
     expect(ledger!.sends.map((s) => s.step)).toEqual(SERIES_STEPS.map((s) => `${SERIES}/${s}`));
     expect(await t.core.store.exportData(erased!.id)).toBeNull();
+
+    // Ending an admin's sessions walks the keys (SCAN): on a cluster, every master.
+    const sessions = new RedisSessionStore(t.core.redis, t.core.keys, 60_000);
+    const put = (id: string, user: string) =>
+      new Promise<void>((resolve, reject) => sessions.set(id, { user } as unknown as Session, (err) => (err ? reject(err) : resolve())));
+    await put('s1', 'ada@clinic.example');
+    await put('s2', 'ada@clinic.example');
+    await put('s3', 'bob@clinic.example');
+    expect(await sessions.destroyFor('ada@clinic.example')).toBe(2);
+    expect(await t.core.redis.exists(sessions.key('s1'), sessions.key('s2'), sessions.key('s3'))).toBe(1);
 
     // The console's reindex (a script per page of the canonical index) runs on the cluster too.
     const reindexed = await reindexDirectory(t.core.redis, t.core.keys);
