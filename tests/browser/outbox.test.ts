@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser';
 import { freePort } from '../../src/runtime/redis-server';
 import { createTestApp, type TestApp } from '../support/app';
+import { waitFor } from '../support/drip';
 
 const SHOTS = join(process.cwd(), 'test-artifacts', 'outbox');
 
@@ -131,6 +132,8 @@ describe('/outbox in Chromium', () => {
   it('390 px wide: the list and the email fit, and a tap on a row opens that email', async () => {
     await signUp('narrow.reader.with.a.rather.long.address@example.com');
     await signUp('second@example.com');
+    // Confirmations go out from the queue, not the request: wait for both.
+    await waitFor(async () => (await t.outbox.list()).length === 2, 30_000, async () => `${(await t.outbox.list()).length} emails in the outbox`);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
     await page.goto(`${base}/outbox`);
