@@ -5,7 +5,7 @@ import { previewBrand, sampleBase } from './_components/preview-data';
 import type { BaseEmailProps, Brand } from '../src/render/types';
 
 export const subject = 'Relief that may last, and how to book a visit';
-export const preheader = 'Why the effects of acupuncture can last for days or weeks, and how to book a first appointment.';
+export const preheader = 'Why relief from acupuncture may outlast a dose of painkillers, and how to book a first appointment.';
 export const reason = 'you subscribed to our sciatica email series.';
 
 export type LastingEffectsEmailProps = BaseEmailProps;
