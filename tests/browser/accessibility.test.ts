@@ -141,6 +141,10 @@ async function fitsAt320(page: Page, name: string): Promise<void> {
  * The focused element as tag#id.class. Locators, not page.evaluate: they work
  * with JavaScript off too (Chromium gives evaluate no context on such pages).
  */
+// Chromium applies autofocus at its next rendering update, after the load: on
+// a busy machine the first look can come before it, so focus is waited for.
+const FOCUS_WAIT_MS = 15_000;
+
 async function focused(page: Page): Promise<string> {
   const el = page.locator(':focus');
   if ((await el.count()) !== 1) return '';
@@ -201,7 +205,7 @@ describe('public pages in Chromium: axe, focus, contrast, small screens', () => 
       await page.getByRole('button', { name: 'Send me the series' }).click();
       await page.locator('.error-summary').waitFor();
       expect(await titleOf(page)).toMatch(/^Error: /);
-      expect(await focused(page), mode).toBe('div.error-summary');
+      await expect.poll(() => focused(page), { message: mode, timeout: FOCUS_WAIT_MS }).toBe('div.error-summary');
       const links = page.locator('.error-summary a');
       expect(await links.count()).toBe(3);
       const hrefs: string[] = [];
@@ -218,7 +222,7 @@ describe('public pages in Chromium: axe, focus, contrast, small screens', () => 
       if (js) await audit(page, 'signup-errors');
       // A summary link takes focus to its field.
       await page.locator('.error-summary a[href="#consent"]').click();
-      expect(await focused(page), mode).toBe('input#consent');
+      await expect.poll(() => focused(page), { message: mode, timeout: FOCUS_WAIT_MS }).toBe('input#consent');
 
       // Only the consent box missing: its message sits with the checkbox.
       await page.goto(`${base}/`);
@@ -240,7 +244,7 @@ describe('public pages in Chromium: axe, focus, contrast, small screens', () => 
       await page.getByLabel(/I would like to receive emails/).check();
       await page.getByRole('button', { name: 'Send me the series' }).click();
       await page.locator('.error-summary').waitFor();
-      expect(await focused(page), mode).toBe('div.error-summary');
+      await expect.poll(() => focused(page), { message: mode, timeout: FOCUS_WAIT_MS }).toBe('div.error-summary');
       expect(await page.locator('#consent').isChecked()).toBe(true);
       expect(await page.locator('#firstName').inputValue()).toBe('Ana');
       expect(await page.locator('#email').getAttribute('aria-invalid')).toBe('true');
@@ -272,12 +276,12 @@ describe('public pages in Chromium: axe, focus, contrast, small screens', () => 
     await fitsAt320(page, 'preferences');
     await page.getByRole('button', { name: 'Save my choices' }).click();
     await page.waitForSelector('.notice.ok');
-    expect(await focused(page)).toBe('div.notice.ok');
+    await expect.poll(() => focused(page), { timeout: FOCUS_WAIT_MS }).toBe('div.notice.ok');
     expect(await page.locator('.notice.ok').textContent()).toBe('Your choices are saved.');
     await audit(page, 'preferences-saved');
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.waitForSelector('.notice.ok');
-    expect(await focused(page)).toBe('div.notice.ok');
+    await expect.poll(() => focused(page), { timeout: FOCUS_WAIT_MS }).toBe('div.notice.ok');
     expect(await page.locator('.notice.ok').textContent()).toMatch(/^Paused\. We will not email you until /);
     await audit(page, 'preferences-paused', false);
     await fitsAt320(page, 'preferences-paused');
@@ -287,7 +291,7 @@ describe('public pages in Chromium: axe, focus, contrast, small screens', () => 
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.waitForSelector('.error-summary');
     expect(await titleOf(page)).toMatch(/^Error: Email preferences/);
-    expect(await focused(page)).toBe('div.error-summary');
+    await expect.poll(() => focused(page), { timeout: FOCUS_WAIT_MS }).toBe('div.error-summary');
     expect(await page.locator('.error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['#days']);
     expect(await page.locator('#days').getAttribute('aria-invalid')).toBe('true');
     await audit(page, 'preferences-error');
