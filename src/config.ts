@@ -114,6 +114,7 @@ const schema = z.object({
     )
     .optional(),
   RESEND_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
+  RESEND_JITTER_BUDGET_MS: z.coerce.number().int().min(0).max(5000).default(250),
   OUTBOX_DIR: z.string().default('.outbox'),
   OUTBOX_IN_PRODUCTION: z
     .enum(['true', 'false', '1', '0'], { message: 'OUTBOX_IN_PRODUCTION must be true or false' })
@@ -267,6 +268,8 @@ export interface Config {
     baseUrl: string | undefined;
     webhookSecret: string | undefined;
     rateLimitPerSecond: number;
+    /** How late a request may reach Resend after its pacer grant and still count in the right second (delivery/pacer.ts). */
+    jitterBudgetMs: number;
   };
   outboxDir: string;
   corsOrigins: string[];
@@ -370,6 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       baseUrl: e.RESEND_BASE_URL,
       webhookSecret: e.RESEND_WEBHOOK_SECRET,
       rateLimitPerSecond: e.RESEND_RATE_LIMIT,
+      jitterBudgetMs: e.RESEND_JITTER_BUDGET_MS,
     },
     outboxDir: resolve(cwd, e.OUTBOX_DIR),
     corsOrigins: e.CORS_ORIGINS,

@@ -42,13 +42,14 @@ return {0, interval - (now - last)}
  * stalls in our worker, the network, and the provider's own timestamping.
  * N + 1 grants span at least 1000 + this many ms, so a delay up to this size
  * on one request cannot put N + 1 of them inside one provider second.
- * Measured on 2 busy cores in tests/drip/exactly-once.test.ts (README, "Checking the suite under load").
+ * The default; RESEND_JITTER_BUDGET_MS sets it. Measured on 2 busy cores in
+ * tests/drip/exactly-once.test.ts (README, "Checking the suite under load").
  */
 export const PACER_JITTER_BUDGET_MS = 250;
 
 /** Grants are this far apart: N per (1000 + jitter budget) ms. */
-export function pacerIntervalMs(requestsPerSecond: number): number {
-  return Math.ceil((1000 + PACER_JITTER_BUDGET_MS) / requestsPerSecond);
+export function pacerIntervalMs(requestsPerSecond: number, jitterBudgetMs = PACER_JITTER_BUDGET_MS): number {
+  return Math.ceil((1000 + jitterBudgetMs) / requestsPerSecond);
 }
 
 /** Where the pacer reads the time and how it waits; tests inject a manual one. */
@@ -60,6 +61,8 @@ export interface PacerClock {
 export interface PacerOptions {
   /** Decide on this clock instead of the Redis server's (default: Redis TIME and setTimeout). */
   clock?: PacerClock;
+  /** Default PACER_JITTER_BUDGET_MS. */
+  jitterBudgetMs?: number;
 }
 
 export class RequestPacer {
@@ -72,7 +75,7 @@ export class RequestPacer {
     requestsPerSecond: number,
     options: PacerOptions = {},
   ) {
-    this.intervalMs = pacerIntervalMs(requestsPerSecond);
+    this.intervalMs = pacerIntervalMs(requestsPerSecond, options.jitterBudgetMs);
     this.clock = options.clock;
     redis.defineCommand('meridianPace', { numberOfKeys: 1, lua: PACE });
   }

@@ -65,7 +65,7 @@ export interface ComposeOptions {
 export function createTransport(config: Config, redis: RedisClient, keys: Keys): Transport {
   if (!config.resend.apiKey) return new OutboxTransport(config.outboxDir);
   const resend = new ResendTransport({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl });
-  return new PacedTransport(resend, new RequestPacer(redis, keys.scoped('resend', 'pace'), config.resend.rateLimitPerSecond));
+  return new PacedTransport(resend, new RequestPacer(redis, keys.scoped('resend', 'pace'), config.resend.rateLimitPerSecond, { jitterBudgetMs: config.resend.jitterBudgetMs }));
 }
 
 function targetOf(config: Config, redisUrl: string | undefined): RedisTarget {

@@ -62,6 +62,11 @@ describe('pacerIntervalMs', () => {
     expect(pacerIntervalMs(10)).toBe(Math.ceil((1000 + PACER_JITTER_BUDGET_MS) / 10));
     for (const rate of [1, 2, 3, 7, 10, 20, 1000]) expect(rate * pacerIntervalMs(rate)).toBeGreaterThanOrEqual(1000 + PACER_JITTER_BUDGET_MS);
   });
+
+  it('takes a configured budget (RESEND_JITTER_BUDGET_MS)', () => {
+    expect(pacerIntervalMs(10, 600)).toBe(160);
+    expect(pacerIntervalMs(10, 0)).toBe(100);
+  });
 });
 
 describe('RequestPacer with an injected clock', () => {

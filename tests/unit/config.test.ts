@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PACER_JITTER_BUDGET_MS } from '../../src/delivery/pacer';
 import { ConfigError, loadConfig } from '../../src/config';
 import { DEFAULT_SIGNUP_LIMITS } from '../../src/subscribers/signup-limits';
 
@@ -64,6 +65,14 @@ describe('signup limits', () => {
     expect(loadConfig({ APP_SECRET: SECRET }, cwd()).signupLimits).toEqual({ perIpPerHour: DEFAULT_SIGNUP_LIMITS.perIpPerHour, perAddressPerHour: DEFAULT_SIGNUP_LIMITS.perAddressPerHour });
     expect(loadConfig({ APP_SECRET: SECRET, SIGNUPS_PER_IP_PER_HOUR: '100000', SIGNUPS_PER_ADDRESS_PER_HOUR: '10' }, cwd()).signupLimits).toEqual({ perIpPerHour: 100_000, perAddressPerHour: 10 });
     expect(problems({ APP_SECRET: SECRET, SIGNUPS_PER_IP_PER_HOUR: '0' })[0]).toMatch(/^SIGNUPS_PER_IP_PER_HOUR: /);
+  });
+});
+
+describe('the pacer jitter budget', () => {
+  it('defaults to PACER_JITTER_BUDGET_MS and takes whole milliseconds from 0 to 5000', () => {
+    expect(loadConfig({ APP_SECRET: SECRET }, cwd()).resend.jitterBudgetMs).toBe(PACER_JITTER_BUDGET_MS);
+    expect(loadConfig({ APP_SECRET: SECRET, RESEND_JITTER_BUDGET_MS: '600' }, cwd()).resend.jitterBudgetMs).toBe(600);
+    for (const bad of ['-1', '5001', '2.5', 'soon']) expect(problems({ APP_SECRET: SECRET, RESEND_JITTER_BUDGET_MS: bad })[0], bad).toMatch(/^RESEND_JITTER_BUDGET_MS: /);
   });
 });
 
