@@ -13,8 +13,7 @@ import { createTestApp, type TestApp } from '../support/app';
 import { seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
 import { seededRandom } from '../support/random';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
-import { testRedisUrl } from '../support/redis';
-import { workerProcess, type WorkerProcess } from '../support/worker-process';
+import { workerEnv, workerProcess, type WorkerProcess } from '../support/worker-process';
 
 const SUBSCRIBERS = 2000;
 const RATE = 10;
@@ -50,14 +49,7 @@ describe('exactly once under crashes, faults and rate limits', () => {
     expect(await t.core.redis.zcard(t.core.keys.due)).toBe(SUBSCRIBERS);
 
     worker = workerProcess(
-      {
-        NODE_ENV: 'test',
-        REDIS_URL: testRedisUrl(),
-        REDIS_PREFIX: t.config.redisPrefix,
-        APP_SECRET: t.config.appSecret,
-        PUBLIC_URL: t.config.publicUrl,
-        RESEND_API_KEY: fake.apiKey,
-        RESEND_BASE_URL: fake.url,
+      workerEnv(t, fake, {
         RESEND_RATE_LIMIT: String(RATE),
         // CI runs this beside a busy loop on each core: event-loop stalls of
         // 315 ms were seen there, past the 250 ms default (README). 600 ms: a 1.6 s spread at RATE 10.
@@ -66,8 +58,7 @@ describe('exactly once under crashes, faults and rate limits', () => {
         SCHEDULER_TICK: '200ms',
         JOB_LOCK_DURATION: '3s',
         WORKER_CONCURRENCY: '4',
-        LOG_LEVEL: 'info',
-      },
+      }),
       logFile,
     );
     await worker.start();

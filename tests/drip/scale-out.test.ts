@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app';
 import { seedSubscribers, SERIES, waitFor } from '../support/drip';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
-import { testRedisUrl } from '../support/redis';
-import { workerProcess, type WorkerProcess } from '../support/worker-process';
+import { workerEnv, workerProcess, type WorkerProcess } from '../support/worker-process';
 
 const SUBSCRIBERS = 1500;
 const WORKERS = 3;
@@ -35,20 +34,12 @@ describe('three worker processes on one Redis', () => {
   });
 
   it('send to every subscriber once between them; each process sends a share', async () => {
-    const env = {
-      NODE_ENV: 'test',
-      REDIS_URL: testRedisUrl(),
-      REDIS_PREFIX: t.config.redisPrefix,
-      APP_SECRET: t.config.appSecret,
-      PUBLIC_URL: t.config.publicUrl,
-      RESEND_API_KEY: fake.apiKey,
-      RESEND_BASE_URL: fake.url,
+    const env = workerEnv(t, fake, {
       RESEND_RATE_LIMIT: '100',
       DRIP_INTERVAL: '7d',
       SCHEDULER_TICK: '200ms',
       WORKER_CONCURRENCY: '1',
-      LOG_LEVEL: 'info',
-    };
+    });
     for (const log of logs) workers.push(workerProcess(env, log));
     await Promise.all(workers.map((w) => w.start()));
     // Due only once all three run, so none has a head start.

@@ -12,8 +12,7 @@ import { createTestApp, type TestApp } from '../support/app';
 import { sleep, waitFor } from '../support/drip';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
 import { sampleSource, seedReaders, SAMPLE_ISSUE_FILE } from '../support/newsletter';
-import { testRedisUrl } from '../support/redis';
-import { workerProcess, type WorkerProcess } from '../support/worker-process';
+import { workerEnv, workerProcess, type WorkerProcess } from '../support/worker-process';
 
 const READERS = 5000;
 const RATE = 25;
@@ -39,20 +38,12 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
     const zones = ['Europe/London', 'America/New_York', 'Asia/Tokyo', null];
     const readers = await seedReaders(t.core, Array.from({ length: READERS }, (_, i) => ({ label: `nleo${i}`, timeZone: zones[i % 4]! })), 200);
     worker = workerProcess(
-      {
-        NODE_ENV: 'test',
-        REDIS_URL: testRedisUrl(),
-        REDIS_PREFIX: t.config.redisPrefix,
-        APP_SECRET: t.config.appSecret,
-        PUBLIC_URL: t.config.publicUrl,
-        RESEND_API_KEY: fake.apiKey,
-        RESEND_BASE_URL: fake.url,
+      workerEnv(t, fake, {
         RESEND_RATE_LIMIT: String(RATE),
         SCHEDULER_TICK: '200ms',
         JOB_LOCK_DURATION: '3s',
         WORKER_CONCURRENCY: '4',
-        LOG_LEVEL: 'info',
-      },
+      }),
       logFile,
     );
     await worker.start();

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { testRedisUrl } from './redis';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -15,6 +16,28 @@ export interface WorkerProcess {
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   running(): boolean;
+}
+
+/**
+ * What a worker process needs to share a test app's Redis, prefix and secrets
+ * and send to a fake Resend; `settings` adds or overrides the rest.
+ */
+export function workerEnv(
+  app: { config: { redisPrefix: string; appSecret: string; publicUrl: string } },
+  fake: { apiKey: string; url: string },
+  settings: Record<string, string>,
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: app.config.redisPrefix,
+    APP_SECRET: app.config.appSecret,
+    PUBLIC_URL: app.config.publicUrl,
+    RESEND_API_KEY: fake.apiKey,
+    RESEND_BASE_URL: fake.url,
+    LOG_LEVEL: 'info',
+    ...settings,
+  };
 }
 
 export function workerProcess(env: Record<string, string>, logFile: string): WorkerProcess {
