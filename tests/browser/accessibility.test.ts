@@ -9,8 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { freePort } from '../../src/runtime/redis-server';
+import { launchChromium, listeningOnFreePort } from '../support/browser';
 import { createTestApp, type TestApp } from '../support/app';
 import { linkIn, mailsTo } from '../http/helpers';
 
@@ -26,10 +25,7 @@ let base: string;
 beforeAll(async () => {
   expect(LONG_ADDRESS).toHaveLength(40);
   mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  t = await createTestApp('a11y', { PUBLIC_URL: base, PORT: String(port) });
-  await t.app.listen({ port, host: '127.0.0.1' });
+  ({ app: t, base } = await listeningOnFreePort((env) => createTestApp('a11y', env)));
   browser = await launchChromium();
 });
 

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalAddress } from '../../src/subscribers/address';
-import { freePort } from '../../src/runtime/redis-server';
-import { launchChromium } from '../support/browser';
+import { launchChromium, listeningOnFreePort } from '../support/browser';
 import { ADMIN, createConsoleApp, type ConsoleApp } from '../admin/support';
 
 const SHOTS = join(process.cwd(), 'test-artifacts', 'browser');
@@ -22,10 +21,7 @@ const meta = { ip: '198.51.100.9', userAgent: 'browser test' };
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  c = await createConsoleApp('consoleflow', { PUBLIC_URL: base, PORT: String(port), CLINIC_NAME: CLINIC, CLINIC_POSTAL_ADDRESS: '7 Quay Lane, Porthaven PH1 2AB' });
-  await c.app.listen({ port, host: '127.0.0.1' });
+  ({ app: c, base } = await listeningOnFreePort((env) => createConsoleApp('consoleflow', { ...env, CLINIC_NAME: CLINIC, CLINIC_POSTAL_ADDRESS: '7 Quay Lane, Porthaven PH1 2AB' })));
   // Two people: one confirmed (so the chart has signups and a confirmation), one pending.
   for (const [email, firstName] of [['jane.doe@gmail.com', 'Jane'], ['sam@example.org', 'Sam']] as const) {
     expect((await c.core.service.signup({ email, firstName, consent: 'yes', timeZone: 'Europe/Berlin' }, meta, 'signup-page')).ok).toBe(true);

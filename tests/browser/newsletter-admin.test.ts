@@ -5,8 +5,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { freePort } from '../../src/runtime/redis-server';
+import { launchChromium, listeningOnFreePort } from '../support/browser';
 import { ADMIN, createConsoleApp, type ConsoleApp } from '../admin/support';
 
 const SHOTS = join(process.cwd(), 'test-artifacts', 'browser');
@@ -17,10 +16,7 @@ let base: string;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  c = await createConsoleApp('nlbrowser', { PUBLIC_URL: base, PORT: String(port) });
-  await c.app.listen({ port, host: '127.0.0.1' });
+  ({ app: c, base } = await listeningOnFreePort((env) => createConsoleApp('nlbrowser', env)));
   browser = await launchChromium();
 });
 

@@ -7,8 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { freePort } from '../../src/runtime/redis-server';
+import { launchChromium, listeningOnFreePort } from '../support/browser';
 import { createTestApp, type TestApp } from '../support/app';
 import { waitFor } from '../support/drip';
 
@@ -20,10 +19,7 @@ let base: string;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  t = await createTestApp('browser-outbox', { PUBLIC_URL: base, PORT: String(port) });
-  await t.app.listen({ port, host: '127.0.0.1' });
+  ({ app: t, base } = await listeningOnFreePort((env) => createTestApp('browser-outbox', env)));
   browser = await launchChromium();
 });
 

@@ -4,8 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { freePort } from '../../src/runtime/redis-server';
+import { launchChromium, listeningOnFreePort } from '../support/browser';
 import { createTestApp, type TestApp } from '../support/app';
 import { linkIn, mailsTo } from '../http/helpers';
 
@@ -17,10 +16,7 @@ let base: string;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  t = await createTestApp('browser', { PUBLIC_URL: base, PORT: String(port) });
-  await t.app.listen({ port, host: '127.0.0.1' });
+  ({ app: t, base } = await listeningOnFreePort((env) => createTestApp('browser', env)));
   browser = await launchChromium();
 });
 
