@@ -46,6 +46,8 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
       }),
       logFile,
     );
+    // At 5% a run can draw no drop at all: script one, so the fault always happens.
+    fake.injectNext({ kind: 'drop_after_accept' });
     await worker.start();
     await t.core.newsletters.save(ISSUE, sampleSource(), SAMPLE_ISSUE_FILE);
     await t.core.newsletters.schedule(ISSUE, { sendNow: true });
