@@ -30,9 +30,10 @@ import { Links, TokenSigner } from '../src/security/tokens';
 import { SubscriberStore } from '../src/subscribers/store';
 import { FakeResendChild } from './bench/fake-resend-child';
 import { measureFloor, type FloorResult } from './bench/floor';
+import { redisLoad } from './bench/redis-load';
 import { measureImport, peakGrowth, writeCsv } from './bench/import-memory';
 import { BENCH_ISSUE, HEAP_WINDOW, HeapWatch, prebuiltIssue, saveBenchIssue, seedNewsletterReaders } from './bench/newsletter';
-import { benchCore, benchEnv, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
+import { benchCore, benchEnv, cpuPerBatch, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
 import { measureSeriesMemory } from './bench/series-memory';
 import { scaleOutNotes, sendWith } from './bench/scale-out';
 import { signupUnderLoad } from './bench/signup-load';
@@ -464,7 +465,9 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
 
     status('send: one `npm run worker`');
     t0 = performance.now();
+    const redis0 = await redisLoad(redis);
     const run = await runSend(fake, env, 1, SEND_N);
+    const redisCpu = (await redisLoad(redis)).cpuSeconds - redis0.cpuSeconds;
     const left = await leftovers(redis, core);
     // The floor again, after the worker: on a shared machine the load moves
     // between the two phases, and bracketing the worker keeps the ratio fair.
@@ -478,6 +481,7 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
       requests: before.requests + after.requests,
       ms: floorMs,
       emailsPerSecond: ((before.emails + after.emails) / floorMs) * 1000,
+      cpu: { loop: before.cpu.loop + after.cpu.loop, fake: before.cpu.fake + after.cpu.fake },
     };
     const ratio = run.emailsPerSecond / floor.emailsPerSecond;
     rows.push({
@@ -493,6 +497,10 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
         `(${floor.emails.toLocaleString('en')} emails in ${fmtMs(floor.ms)} together); 1 worker (WORKER_CONCURRENCY 4, RESEND_RATE_LIMIT 1000) ` +
         `sent ${SEND_N.toLocaleString('en')} in ${fmtMs(run.ms)} from ready to last accepted; duplicates ${run.duplicates}; ` +
         `left due ${left.due}, claimed batches ${left.claimed}` + (run.problems.length ? `; worker warnings: ${run.problems.slice(0, 3).join(' | ')}` : ''),
+    );
+    notes.push(
+      `send: CPU per batch of 100 — floor: loop ${cpuPerBatch(floor.cpu.loop, floor.emails)}, fake ${cpuPerBatch(floor.cpu.fake, floor.emails)}; ` +
+        `worker run: worker ${cpuPerBatch(run.cpu.workers, run.emails)}, fake ${cpuPerBatch(run.cpu.fake, run.emails)}, Redis ${cpuPerBatch(redisCpu, run.emails)}`,
     );
     return floor;
   } finally {
@@ -596,6 +604,10 @@ async function benchNewsletter(redisUrl: string, fake: FakeResendChild): Promise
         `sent ${SEND_N.toLocaleString('en')} in ${fmtMs(run.ms)} from ready to last accepted; duplicates ${run.duplicates}; ` +
         `issue ${issue.state}, sent ${issue.progress.sent}, skipped ${issue.progress.skipped}, failed ${issue.progress.failed}, left ${issue.progress.left}` +
         (run.problems.length ? `; worker warnings: ${run.problems.slice(0, 3).join(' | ')}` : ''),
+    );
+    notes.push(
+      `newsletter: CPU per batch of 100 — floor: loop ${cpuPerBatch(floor.cpu.loop, floor.emails)}, fake ${cpuPerBatch(floor.cpu.fake, floor.emails)}; ` +
+        `worker run: worker ${cpuPerBatch(run.cpu.workers, run.emails)}, fake ${cpuPerBatch(run.cpu.fake, run.emails)}`,
     );
   } finally {
     await core.close();

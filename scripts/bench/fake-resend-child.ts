@@ -41,6 +41,11 @@ export class FakeResendChild {
     });
   }
 
+  /** The fake's process id, to read its CPU time. */
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
   async stats(): Promise<FakeStats> {
     const { accepted, duplicates } = await this.ask({ op: 'stats' });
     return { accepted, duplicates };

@@ -7,12 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { OutgoingEmail } from '../../src/delivery/transport';
 import type { FakeResendChild } from './fake-resend-child';
+import { pidCpuSeconds } from './processes';
 
 export interface FloorResult {
   emails: number;
   requests: number;
   ms: number;
   emailsPerSecond: number;
+  /** CPU seconds used meanwhile by the loop's own process and by the fake. */
+  cpu: { loop: number; fake: number };
 }
 
 /** One request body exactly as the Resend SDK sends POST /emails/batch (snake_case API fields). */
@@ -60,7 +63,11 @@ export async function measureFloor(fake: FakeResendChild, bodies: { body: string
     }
   };
   const t0 = performance.now();
+  const loop0 = process.cpuUsage();
+  const fake0 = pidCpuSeconds(fake.pid);
   await Promise.all(Array.from({ length: inFlight }, post));
   const ms = performance.now() - t0;
-  return { emails, requests: totalRequests, ms, emailsPerSecond: (emails / ms) * 1000 };
+  const loop = process.cpuUsage(loop0);
+  const cpu = { loop: (loop.user + loop.system) / 1e6, fake: pidCpuSeconds(fake.pid) - fake0 };
+  return { emails, requests: totalRequests, ms, emailsPerSecond: (emails / ms) * 1000, cpu };
 }

@@ -40,6 +40,17 @@ export function groupCpuSeconds(pgid: number): number {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
+/** CPU seconds (user + system) one process has used so far, from /proc. Linux only; 0 elsewhere. */
+export function pidCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs `npm run <script>` and resolves once a stdout line contains `readyText`. */
 export async function startNpm(
   script: 'worker' | 'web',

@@ -15,7 +15,7 @@ import type { TemplateId } from '../../src/render/templates';
 import type { FakeResendChild } from './fake-resend-child';
 import { waitForAccepted } from './fake-resend-child';
 import { batchBody } from './floor';
-import { startNpm, type BenchProcess } from './processes';
+import { groupCpuSeconds, pidCpuSeconds, startNpm, type BenchProcess } from './processes';
 
 export const BENCH_SECRET = 'bench-app-secret-'.padEnd(64, 'x');
 export const BENCH_PUBLIC_URL = 'https://clinic.example';
@@ -100,6 +100,8 @@ export interface SendRun {
   emailsPerSecond: number;
   duplicates: number;
   problems: string[];
+  /** CPU seconds from the workers being ready to the last acceptance: the workers (all processes of their groups) and the fake. */
+  cpu: { workers: number; fake: number };
 }
 
 /** Starts `workers` worker processes, waits for `target` accepted emails, stops them. The fake must be reset first. */
@@ -116,15 +118,23 @@ export async function runSend(
     const started = await Promise.all(Array.from({ length: workers }, () => startNpm('worker', env, 'workers started', 60_000, onLine)));
     procs.push(...started);
     const t0 = Math.min(...started.map((p) => p.readyAt));
+    const workerCpu = () => started.reduce((sum, p) => sum + groupCpuSeconds(p.pid), 0);
+    const cpu0 = { workers: workerCpu(), fake: pidCpuSeconds(fake.pid) };
     const t1 = await waitForAccepted(fake, target, timeoutMs);
+    const cpu = { workers: workerCpu() - cpu0.workers, fake: pidCpuSeconds(fake.pid) - cpu0.fake };
     // Let in-flight completions land, then count duplicates.
     await new Promise((r) => setTimeout(r, 500));
     const { accepted, duplicates } = await fake.stats();
     const ms = t1 - t0;
-    return { workers, emails: accepted, ms, emailsPerSecond: (target / ms) * 1000, duplicates, problems: procs.flatMap((p) => p.problems) };
+    return { workers, emails: accepted, ms, emailsPerSecond: (target / ms) * 1000, duplicates, problems: procs.flatMap((p) => p.problems), cpu };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
   }
+}
+
+/** CPU milliseconds per 100 emails (one batch), for the notes. */
+export function cpuPerBatch(seconds: number, emails: number): string {
+  return `${((seconds * 1000 * 100) / emails).toFixed(1)} ms`;
 }
 
 /** Redis keys left over after a send: due entries still due, claimed batches. */
