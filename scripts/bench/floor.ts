@@ -71,3 +71,15 @@ export async function measureFloor(fake: FakeResendChild, bodies: { body: string
   const cpu = { loop: (loop.user + loop.system) / 1e6, fake: pidCpuSeconds(fake.pid) - fake0 };
   return { emails, requests: totalRequests, ms, emailsPerSecond: (emails / ms) * 1000, cpu };
 }
+
+/** Two floor runs (before and after the pipeline under test) as one: the machine's load moves between phases. */
+export function bracketed(before: FloorResult, after: FloorResult): FloorResult {
+  const ms = before.ms + after.ms;
+  return {
+    emails: before.emails + after.emails,
+    requests: before.requests + after.requests,
+    ms,
+    emailsPerSecond: ((before.emails + after.emails) / ms) * 1000,
+    cpu: { loop: before.cpu.loop + after.cpu.loop, fake: before.cpu.fake + after.cpu.fake },
+  };
+}
