@@ -111,10 +111,11 @@ function personalValues(s: SendSetup, templateId: TemplateId, recipient: Recipie
   if (needsConfirm && recipient.confirmUrl === undefined) {
     throw new Error(`Template ${templateId} needs recipient.confirmUrl`);
   }
+  const manage = context.links.manageUrls(recipient.subscriberId, recipient.canonical);
   return {
     firstName: displayName(recipient.firstName),
-    unsubscribeUrl: checkedUrl(context.links.unsubscribeUrl(recipient.subscriberId, recipient.canonical), 'unsubscribe URL'),
-    preferencesUrl: checkedUrl(context.links.preferencesUrl(recipient.subscriberId, recipient.canonical), 'preferences URL'),
+    unsubscribeUrl: checkedUrl(manage.unsubscribeUrl, 'unsubscribe URL'),
+    preferencesUrl: checkedUrl(manage.preferencesUrl, 'preferences URL'),
     confirmUrl: needsConfirm ? checkedUrl(recipient.confirmUrl, 'recipient.confirmUrl') : undefined,
   };
 }

@@ -121,4 +121,10 @@ export class Links {
   preferencesUrl(subscriberId: string, canonicalEmail: string, now?: number): string {
     return `${this.publicUrl}/preferences/${this.manageToken(subscriberId, canonicalEmail, now)}`;
   }
+
+  /** Both manage links from one signed token: an email carries both, and a batch signs 100 of them. */
+  manageUrls(subscriberId: string, canonicalEmail: string, now?: number): { unsubscribeUrl: string; preferencesUrl: string } {
+    const token = this.manageToken(subscriberId, canonicalEmail, now);
+    return { unsubscribeUrl: `${this.publicUrl}/unsubscribe/${token}`, preferencesUrl: `${this.publicUrl}/preferences/${token}` };
+  }
 }

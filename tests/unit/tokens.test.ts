@@ -110,4 +110,13 @@ describe('Links', () => {
     expect(links.unsubscribeUrl('id-1', 'pat@example.com', weekStart + WEEK - 1)).toBe(u);
     expect(links.unsubscribeUrl('id-1', 'pat@example.com', weekStart + WEEK)).not.toBe(u);
   });
+
+  it('manageUrls signs once and gives exactly the two separate links (emails built either way are byte-identical)', () => {
+    const at = NOW + 5 * 3_600_000;
+    expect(links.manageUrls('id-2', 'sam@example.com', at)).toEqual({
+      unsubscribeUrl: links.unsubscribeUrl('id-2', 'sam@example.com', at),
+      preferencesUrl: links.preferencesUrl('id-2', 'sam@example.com', at),
+    });
+    expect(links.manageUrls('id-2', 'sam@example.com', at).unsubscribeUrl).not.toBe(links.unsubscribeUrl('id-3', 'sam@example.com', at));
+  });
 });
