@@ -44,6 +44,8 @@ export function displayName(firstName: string | null | undefined): string | null
     .replace(/[\p{Cc}\s\u200b]+/gu, ' ')
     .trim();
   if (!/[\p{L}\p{N}]/u.test(cleaned)) return null;
+  // No more code units than the cap means no more graphemes either: nothing to cut.
+  if (cleaned.length <= MAX_NAME_GRAPHEMES) return cleaned;
   let out = '';
   let count = 0;
   for (const { segment } of segmenter.segment(cleaned)) {

@@ -160,5 +160,10 @@ describe('displayName', () => {
     const long = displayName('👩🏽‍⚕️a'.repeat(100))!;
     expect([...new Intl.Segmenter().segment(long)].length).toBe(60);
     expect(long.startsWith('👩🏽‍⚕️a')).toBe(true);
+    // At the edge of the cap: 60 kept whole, 61 cut to 60, and a cut that ends on a space is trimmed.
+    expect(displayName('b'.repeat(60))).toBe('b'.repeat(60));
+    expect(displayName('c'.repeat(61))).toBe('c'.repeat(60));
+    expect(displayName(`${'d'.repeat(59)} e`)).toBe('d'.repeat(59));
+    expect(displayName('é'.repeat(30) + 'é'.repeat(40))).toBe('é'.repeat(30) + 'é'.repeat(30));
   });
 });
