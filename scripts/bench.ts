@@ -33,7 +33,7 @@ import { bracketed, measureFloor, type FloorResult } from './bench/floor';
 import { redisLoad } from './bench/redis-load';
 import { measureImport, peakGrowth, writeCsv } from './bench/import-memory';
 import { BENCH_ISSUE, HEAP_WINDOW, HeapWatch, prebuiltIssue, saveBenchIssue, seedNewsletterReaders } from './bench/newsletter';
-import { benchCore, benchEnv, cpuPerBatch, leftovers, prebuiltFirstStep, runSend, seedConfirmed } from './bench/send';
+import { benchCore, benchEnv, cpuPerBatch, leftovers, prebuiltFirstStep, runSend, seedConfirmed, type SendRun } from './bench/send';
 import { measureSeriesMemory } from './bench/series-memory';
 import { scaleOutNotes, sendWith } from './bench/scale-out';
 import { signupUnderLoad } from './bench/signup-load';
@@ -456,6 +456,27 @@ async function benchSeriesMemory(url: string, redis: Redis): Promise<void> {
 
 // ---------------------------------------------------------------- 4. end-to-end send
 
+/** One floor measurement with the fake's counts reset around it. */
+async function floorRun(fake: FakeResendChild, bodies: { body: string; emails: number }[]): Promise<FloorResult> {
+  await fake.reset();
+  const result = await measureFloor(fake, bodies, SEND_N / 100, 4);
+  await fake.reset();
+  return result;
+}
+
+/** A pipeline's send against the floor: at least 0.7× the floor's rate, and no email twice. */
+function floorRow(what: string, floor: FloorResult, run: SendRun): void {
+  const ratio = run.emailsPerSecond / floor.emailsPerSecond;
+  rows.push({
+    what,
+    baseline: `${floor.emailsPerSecond.toFixed(0)}/s`,
+    candidate: `${run.emailsPerSecond.toFixed(0)}/s`,
+    ratio,
+    target: '≥ 0.7× floor',
+    pass: ratio >= 0.7 && run.duplicates === 0,
+  });
+}
+
 async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild): Promise<FloorResult> {
   const prefix = 'bsend1';
   const env = benchEnv(redisUrl, prefix, fake, { WORKER_CONCURRENCY: '4' });
@@ -468,9 +489,7 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
 
     status(`send: floor, ${FLOOR_DISTINCT} pre-built batches of 100 POSTed ${SEND_N / 100} times, 4 in flight`);
     const bodies = await prebuiltFirstStep(core, seeded.slice(0, FLOOR_DISTINCT * 100));
-    await fake.reset();
-    const before = await measureFloor(fake, bodies, SEND_N / 100, 4);
-    await fake.reset();
+    const before = await floorRun(fake, bodies);
 
     status('send: one `npm run worker`');
     t0 = performance.now();
@@ -481,19 +500,9 @@ async function benchSend(redisUrl: string, redis: Redis, fake: FakeResendChild):
     // The floor again, after the worker: on a shared machine the load moves
     // between the two phases, and bracketing the worker keeps the ratio fair.
     status('send: the floor again, after the worker');
-    await fake.reset();
-    const after = await measureFloor(fake, bodies, SEND_N / 100, 4);
-    await fake.reset();
+    const after = await floorRun(fake, bodies);
     const floor = bracketed(before, after);
-    const ratio = run.emailsPerSecond / floor.emailsPerSecond;
-    rows.push({
-      what: `Send ${SEND_N / 1000}k due: 1 worker vs floor (emails/s)`,
-      baseline: `${floor.emailsPerSecond.toFixed(0)}/s`,
-      candidate: `${run.emailsPerSecond.toFixed(0)}/s`,
-      ratio,
-      target: '≥ 0.7× floor',
-      pass: ratio >= 0.7 && run.duplicates === 0,
-    });
+    floorRow(`Send ${SEND_N / 1000}k due: 1 worker vs floor (emails/s)`, floor, run);
     notes.push(
       `send: floor measured before and after the worker, ${before.emailsPerSecond.toFixed(0)} and ${after.emailsPerSecond.toFixed(0)} emails/s ` +
         `(${floor.emails.toLocaleString('en')} emails in ${fmtMs(floor.ms)} together); 1 worker (WORKER_CONCURRENCY 4, RESEND_RATE_LIMIT 1000) ` +
@@ -566,9 +575,7 @@ async function benchNewsletter(redisUrl: string, fake: FakeResendChild): Promise
 
     status(`newsletter: floor, ${FLOOR_DISTINCT} pre-built batches of the issue POSTed ${SEND_N / 100} times, 4 in flight`);
     const bodies = await prebuiltIssue(core, readers.slice(0, FLOOR_DISTINCT * 100));
-    await fake.reset();
-    const before = await measureFloor(fake, bodies, SEND_N / 100, 4);
-    await fake.reset();
+    const before = await floorRun(fake, bodies);
 
     status('newsletter: send-now, one `npm run worker`');
     await core.newsletters.schedule(BENCH_ISSUE, { sendNow: true });
@@ -577,19 +584,9 @@ async function benchNewsletter(redisUrl: string, fake: FakeResendChild): Promise
     const issue = await core.newsletters.get(BENCH_ISSUE);
     // Bracketed like the drip send: the machine's load moves between phases.
     status('newsletter: the floor again, after the worker');
-    await fake.reset();
-    const after = await measureFloor(fake, bodies, SEND_N / 100, 4);
-    await fake.reset();
+    const after = await floorRun(fake, bodies);
     const floor = bracketed(before, after);
-    const ratio = run.emailsPerSecond / floor.emailsPerSecond;
-    rows.push({
-      what: `Newsletter ${SEND_N / 1000}k readers: 1 worker vs floor (emails/s)`,
-      baseline: `${floor.emailsPerSecond.toFixed(0)}/s`,
-      candidate: `${run.emailsPerSecond.toFixed(0)}/s`,
-      ratio,
-      target: '≥ 0.7× floor',
-      pass: ratio >= 0.7 && run.duplicates === 0,
-    });
+    floorRow(`Newsletter ${SEND_N / 1000}k readers: 1 worker vs floor (emails/s)`, floor, run);
     if (heap.atReady === null || heap.samples.length === 0) {
       notes.push(`newsletter: the worker logged no heap figures (ready line ${heap.atReady !== null}, batch lines ${heap.samples.length}); no heap row`);
     } else {
