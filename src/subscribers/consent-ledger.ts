@@ -78,14 +78,22 @@ export function ledgerEntry(
 }
 
 /**
- * The stored form of an entry: one per subscriber and event, so it is kept
- * small. Short keys, the time in ms, nulls left out, and the user agent by
- * digest: the same few browser strings would otherwise be stored again in
- * every entry. The words are stored once (Keys.userAgents, HSETNX) and put
- * back when the ledger is read; an erasure deletes the entries, and a user
- * agent alone, shared by everyone on that browser, names nobody.
- *   t at (ms)  e event  s source  ip  u user-agent digest
- *   v consentVersion  d consentDigest  w consentText (only if given)  x detail
+ * The stored form of an entry, one line, kept small because there is one per
+ * subscriber and event and memory is the limit of one Redis. An entry is its
+ * fields in a fixed order, separated by tabs, empty ones at the end left off:
+ *   time (ms, base 36)  event (one letter, LEDGER_EVENT_CODES)  source  ip
+ *   user-agent digest  consentVersion  consentDigest  detail (JSON)
+ *   consentText (only if given)
+ * The digests are stored as their 8 bytes in base64url (11 characters) and
+ * read back as the 16 hex digits everything else names them by. A tab, line
+ * break or backslash inside a field is escaped (\t \n \r \\).
+ * The user agent is stored by digest: the same few browser strings would
+ * otherwise be stored again in every entry. The words are stored once
+ * (Keys.userAgents, HSETNX) and put back when the ledger is read; an erasure
+ * deletes the entries, and a user agent alone, shared by everyone on that
+ * browser, names nobody. Entries written before, JSON objects (with short
+ * keys t e s ip u v d w x, or the full LedgerEntry), still read: a line that
+ * starts with "{" is JSON, one in this form starts with the time.
  */
 interface StoredEntry {
   t: number;
@@ -99,32 +107,70 @@ interface StoredEntry {
   x?: LedgerEntry['detail'];
 }
 
+/** Each event's letter in the stored form; stored letters never change (pinned by tests/subscribers/compact-ledgers.test.ts). */
+export const LEDGER_EVENT_CODES: Readonly<Record<LedgerEvent, string>> = {
+  signup: 's',
+  'confirmation-sent': 'm',
+  confirmed: 'c',
+  unsubscribed: 'u',
+  'preferences-changed': 't',
+  paused: 'p',
+  resumed: 'r',
+  bounced: 'b',
+  complained: 'k',
+  imported: 'i',
+};
+const EVENT_BY_CODE = new Map<string, LedgerEvent>(Object.entries(LEDGER_EVENT_CODES).map(([event, code]) => [code, event as LedgerEvent]));
+
+const compactDigest = (hex: string) => (/^[0-9a-f]{16}$/.test(hex) ? Buffer.from(hex, 'hex').toString('base64url') : hex);
+const hexDigest = (stored: string) => (/^[A-Za-z0-9_-]{11}$/.test(stored) ? Buffer.from(stored, 'base64url').toString('hex') : stored);
+
 export function userAgentDigest(userAgent: string): string {
   return createHash('sha256').update(userAgent, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** The entry as stored, and the user agent to store once under its digest (null when there is none). */
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const UNESCAPES: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
+const escapeField = (v: string) => v.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
+const unescapeField = (v: string) => v.replace(/\\([\\tnr])/g, (_, c: string) => UNESCAPES[c]!);
+
+/** The entry as stored (one line), and the user agent to store once under its digest (null when there is none). */
 export function encodeLedgerEntry(entry: LedgerEntry): { stored: string; userAgent: { digest: string; text: string } | null } {
   const t = Date.parse(entry.at);
   // Not an instant this module wrote: keep it exactly as given.
-  if (!Number.isFinite(t) || new Date(t).toISOString() !== entry.at) return { stored: JSON.stringify(entry), userAgent: null };
-  const s: StoredEntry = { t, e: entry.event, s: entry.source };
-  if (entry.ip) s.ip = entry.ip;
+  if (!Number.isFinite(t) || t < 0 || new Date(t).toISOString() !== entry.at) return { stored: JSON.stringify(entry), userAgent: null };
   const userAgent = entry.userAgent ? { digest: userAgentDigest(entry.userAgent), text: entry.userAgent } : null;
-  if (userAgent) s.u = userAgent.digest;
-  if (entry.consentVersion !== undefined) s.v = entry.consentVersion;
-  if (entry.consentDigest !== undefined) s.d = entry.consentDigest;
-  if (entry.consentText !== undefined) s.w = entry.consentText;
-  if (entry.detail !== undefined) s.x = entry.detail;
-  return { stored: JSON.stringify(s), userAgent };
+  const fields = [
+    t.toString(36),
+    LEDGER_EVENT_CODES[entry.event] ?? entry.event,
+    entry.source,
+    entry.ip ?? '',
+    userAgent ? compactDigest(userAgent.digest) : '',
+    entry.consentVersion ?? '',
+    entry.consentDigest === undefined ? '' : compactDigest(entry.consentDigest),
+    entry.detail === undefined ? '' : JSON.stringify(entry.detail),
+    entry.consentText ?? '',
+  ].map(escapeField);
+  while (fields.at(-1) === '') fields.pop();
+  return { stored: fields.join('\t'), userAgent };
 }
 
 /**
- * One stored entry read back. Entries in the compact form name their user
- * agent by digest (the caller looks it up); older full JSON entries come back
- * as they were.
+ * One stored entry read back. Entries name their user agent by digest (the
+ * caller looks it up); full JSON entries from before come back as they were.
  */
 export function decodeLedgerEntry(raw: string): { entry: LedgerEntry; userAgentDigest: string | null } {
+  if (raw.startsWith('{')) return decodeJsonEntry(raw);
+  const [t = '', event = '', source = '', ip = '', ua = '', version = '', digest = '', detail = '', text = ''] = raw.split('\t').map(unescapeField);
+  const entry: LedgerEntry = { at: new Date(parseInt(t, 36)).toISOString(), event: EVENT_BY_CODE.get(event) ?? (event as LedgerEvent), source, ip: ip || null, userAgent: null };
+  if (version) entry.consentVersion = version;
+  if (digest) entry.consentDigest = hexDigest(digest);
+  if (detail) entry.detail = JSON.parse(detail) as LedgerEntry['detail'];
+  if (text) entry.consentText = text;
+  return { entry, userAgentDigest: ua ? hexDigest(ua) : null };
+}
+
+function decodeJsonEntry(raw: string): { entry: LedgerEntry; userAgentDigest: string | null } {
   const v = JSON.parse(raw) as LedgerEntry | StoredEntry;
   if (!('t' in v) || typeof v.t !== 'number') return { entry: v as LedgerEntry, userAgentDigest: null };
   const entry: LedgerEntry = { at: new Date(v.t).toISOString(), event: v.e, source: v.s, ip: v.ip ?? null, userAgent: null };

@@ -6,10 +6,15 @@ import { readFileSync } from 'node:fs';
 import type { RedisClient } from '../redis/connection';
 import type { TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
+import { LEDGER_EVENT_CODES } from './consent-ledger';
 import type { SubscriberStore } from './store';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
 
-const LIBRARY = readFileSync(new URL('./scripts/directory.lua', import.meta.url), 'utf8');
+// dir_count reads the event of a stored ledger entry by its letter (consent-ledger.ts).
+const EVENT_NAMES = `local LEDGER_EVENT_NAMES = { ${Object.entries(LEDGER_EVENT_CODES)
+  .map(([event, code]) => `${code} = '${event}'`)
+  .join(', ')} }`;
+const LIBRARY = `${EVENT_NAMES}\n${readFileSync(new URL('./scripts/directory.lua', import.meta.url), 'utf8')}`;
 
 /** A store script with the directory functions (dir_state, dir_sync, dir_count) in front. */
 export function withDirectory(lua: string): string {

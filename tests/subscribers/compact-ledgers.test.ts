@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '../../src/content/topics';
 import { decodeSendRecord, encodeSendRecord, sendLedgerField } from '../../src/delivery/send-ledger';
-import { CONSENT_LEDGER_MAX, consentDigest, userAgentDigest } from '../../src/subscribers/consent-ledger';
+import { CONSENT_LEDGER_MAX, consentDigest, decodeLedgerEntry, encodeLedgerEntry, LEDGER_EVENT_CODES, userAgentDigest } from '../../src/subscribers/consent-ledger';
 import type { SignupInput } from '../../src/subscribers/store';
 import { createTestApp, type TestApp } from '../support/app';
 
@@ -38,7 +38,7 @@ describe('consent wording stored once', () => {
     // The stored entry names the words; it does not repeat them.
     const raw = await t.core.redis.lrange(t.core.keys.consent(a.subscriber.id), 0, -1);
     expect(raw[0]).not.toContain(WORDS);
-    expect(JSON.parse(raw[0]!)).toMatchObject({ v: '2026-11', d: consentDigest(WORDS) });
+    expect(decodeLedgerEntry(raw[0]!)).toMatchObject({ entry: { consentVersion: '2026-11', consentDigest: consentDigest(WORDS) } });
     for (const s of [a, b]) {
       const exported = await t.core.store.exportData(s.subscriber.id);
       expect(exported!.consentLedger[0]).toMatchObject({ event: 'signup', consentVersion: '2026-11', consentText: WORDS });
@@ -68,8 +68,8 @@ describe('consent ledger entries', () => {
       const raw = await t.core.redis.lrange(t.core.keys.consent(id), 0, -1);
       expect(raw).toHaveLength(2);
       for (const r of raw) expect(r).not.toContain('Mozilla');
-      // Time in ms, short keys, no nulls: well under the full JSON form.
-      expect(raw[1]!.length).toBeLessThan(100);
+      // Time in ms (base 36), the event's letter, fields in a fixed order, no names: well under the JSON form.
+      expect(raw[1]!.length).toBeLessThan(60);
       const ledger = await t.core.store.ledger(id);
       expect(ledger.map((e) => [e.event, e.ip, e.userAgent])).toEqual([
         ['signup', '198.51.100.10', ua],
@@ -89,6 +89,41 @@ describe('consent ledger entries', () => {
     await t.core.redis.rpush(t.core.keys.consent(s.subscriber.id), JSON.stringify(old));
     const ledger = await t.core.store.ledger(s.subscriber.id);
     expect(ledger.at(-1)).toEqual(old);
+  });
+
+  it('survive tabs, line breaks and backslashes in a field, and read back exactly', () => {
+    const entry = {
+      at: '2026-11-24T09:00:00.123Z',
+      event: 'imported' as const,
+      source: 'Paper form\tat reception\nsecond line \\ done',
+      ip: '2001:db8::1',
+      userAgent: 'UA\twith tab',
+      consentVersion: '2026-11',
+      consentDigest: consentDigest(WORDS),
+      consentText: 'Words\nover two lines',
+      detail: { topics: ['newsletter'], note: 'a\tb' },
+    };
+    const { stored, userAgent } = encodeLedgerEntry(entry);
+    expect(stored).not.toMatch(/\n/);
+    expect(stored.startsWith('{')).toBe(false);
+    const back = decodeLedgerEntry(stored);
+    expect(back.userAgentDigest).toBe(userAgent!.digest);
+    expect(back.entry).toEqual({ ...entry, userAgent: null });
+  });
+
+  it('name their events by letters that never change', () => {
+    expect(LEDGER_EVENT_CODES).toEqual({
+      signup: 's',
+      'confirmation-sent': 'm',
+      confirmed: 'c',
+      unsubscribed: 'u',
+      'preferences-changed': 't',
+      paused: 'p',
+      resumed: 'r',
+      bounced: 'b',
+      complained: 'k',
+      imported: 'i',
+    });
   });
 });
 

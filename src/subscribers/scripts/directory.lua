@@ -51,17 +51,21 @@ local function utc_day(ms)
 end
 
 -- Counts a consent event for its UTC day. Kept ~13 months. Entries come in
--- the compact stored form (e, t in ms; consent-ledger.ts) or, for an instant
--- that form cannot hold, the full one (event, at).
+-- the stored form (time in ms, base 36, a tab, the event's letter, named in
+-- LEDGER_EVENT_NAMES, which directory.ts puts in front; consent-ledger.ts)
+-- or, for an instant that form cannot hold, as full JSON (event, at).
 local DAY_EVENTS = { signup = true, confirmed = true, unsubscribed = true, bounced = true, complained = true }
-local function dir_count(prefix, entryJson)
-  if entryJson == nil or entryJson == '' then return end
-  local entry = cjson.decode(entryJson)
-  local event, date = entry.e or entry.event, nil
-  if type(entry.t) == 'number' then
-    date = utc_day(entry.t)
-  elseif type(entry.at) == 'string' then
-    date = string.sub(entry.at, 1, 10)
+local function dir_count(prefix, entry)
+  if entry == nil or entry == '' then return end
+  local event, date = nil, nil
+  if string.sub(entry, 1, 1) == '{' then
+    local e = cjson.decode(entry)
+    event = e.event
+    if type(e.at) == 'string' then date = string.sub(e.at, 1, 10) end
+  else
+    local t, code = string.match(entry, '^(%w+)\t([^\t]*)')
+    event = LEDGER_EVENT_NAMES[code]
+    if t then date = utc_day(tonumber(t, 36)) end
   end
   if not DAY_EVENTS[event] or not date then return end
   local day = prefix .. ':stats:day:' .. date
