@@ -19,11 +19,10 @@ async function main() {
   const redis = config.redisCluster ? { url: undefined, embedded: null } : await resolveRedis(config.redisUrl, resolve('.data/redis'), (msg) => logger.info(msg));
   const core = compose(config, { ...(redis.url ? { redisUrl: redis.url } : {}), logger });
   await ensureDevelopmentAdmin(core);
-  // Subscribers from before the console's indexes: fill them once, in the background (HSCAN, a page at a time).
-  ensureDirectoryIndexes(core.redis, core.keys).then(
-    (r) => r && logger.info(r, 'console indexes rebuilt from the subscriber records'),
-    (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'console indexes not rebuilt; run: npm run admin -- reindex'),
-  );
+  // Subscribers from before the console's indexes or the compact record: index and rewrite them once
+  // (HSCAN, a page at a time) before anything else touches a record, since every script reads the compact layout.
+  const reindexed = await ensureDirectoryIndexes(core.redis, core.keys);
+  if (reindexed) logger.info(reindexed, 'subscriber records checked and console indexes rebuilt');
   const { values } = parseArgs({ options: { web: { type: 'boolean', default: false } } });
   const workers = values.web ? null : await startWorkers(core, { scheduler: true, sender: true });
   const web = await startWeb(core);

@@ -6,6 +6,7 @@ import { createLogger, prettyLogs } from '../src/observability/logger';
 import { compose } from '../src/runtime/compose';
 import { onShutdown } from '../src/runtime/shutdown';
 import { startWorkers } from '../src/runtime/workers';
+import { ensureDirectoryIndexes } from '../src/subscribers/reindex';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -22,6 +23,8 @@ async function main() {
     console.error(`--only must be "sender" or "scheduler", not ${JSON.stringify(only)}`);
     process.exit(64);
   }
+  // Records from before the compact layout are rewritten first: every script reads that layout only.
+  await ensureDirectoryIndexes(core.redis, core.keys);
   const workers = await startWorkers(core, { scheduler: only !== 'sender', sender: only !== 'scheduler' });
   logger.info({ transport: core.transport.name, roles: only ?? 'scheduler+sender', heapUsed: process.memoryUsage().heapUsed }, 'workers started');
   onShutdown(logger, async () => {

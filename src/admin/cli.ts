@@ -7,7 +7,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../observability/logger';
 import { compose, type Core } from '../runtime/compose';
 import { resolveRedis } from '../runtime/redis-server';
-import { reindexDirectory } from '../subscribers/reindex';
+import { ensureDirectoryIndexes, reindexDirectory } from '../subscribers/reindex';
 import { AccountError, AdminAccounts } from './accounts';
 import { generatePassword, MIN_PASSWORD } from './password';
 import { RedisSessionStore } from './session-store';
@@ -92,11 +92,14 @@ export async function runAdminCommand(core: Core, argv: string[], out: (s: strin
     case 'reindex': {
       if (rest.length > 0) throw new AccountError('reindex takes no arguments.');
       const r = await reindexDirectory(core.redis, core.keys);
+      if (r.upgraded > 0) out(`Rewrote ${r.upgraded} record(s) written before the compact layout.\n`);
       out(`Indexed ${r.subscribers} subscriber(s): ${r.added} index entries added, ${r.removed} removed.\n`);
       return 0;
     }
     case 'import': {
       if (!importFile) throw new AccountError('import is not available here.');
+      // The import's scripts read records in the compact layout only.
+      await ensureDirectoryIndexes(core.redis, core.keys);
       return importFile(core, rest, out);
     }
     default:

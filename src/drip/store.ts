@@ -8,6 +8,7 @@ import { TrialStore } from '../delivery/trial-store';
 import type { RedisClient } from '../redis/connection';
 import type { Keys } from '../redis/keys';
 import { withDirectory } from '../subscribers/directory';
+import { sendLedgerOf, withRecord } from '../subscribers/record';
 
 const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
@@ -74,7 +75,7 @@ export class DripStore {
     private readonly keys: Keys,
   ) {
     this.trialStore = new TrialStore(redis);
-    redis.defineCommand('dripClaim', { numberOfKeys: 3, lua: script('claim') });
+    redis.defineCommand('dripClaim', { numberOfKeys: 3, lua: withRecord(script('claim')) });
     redis.defineCommand('dripReschedule', { numberOfKeys: 1, lua: script('reschedule') });
     redis.defineCommand('dripFreeze', { numberOfKeys: 1, lua: script('freeze') });
     redis.defineCommand('dripComplete', { numberOfKeys: 3, lua: withDirectory(script('complete')) });
@@ -174,7 +175,8 @@ export class DripStore {
     await this.redis.zrem(this.keys.claimedBatches, id);
   }
 
+  /** The subscriber's send ledger by name ("sequence/step", "newsletter/<issue id>"); kept in their hash (record.ts). */
   async sendLedger(subscriberId: string): Promise<Record<string, string>> {
-    return this.redis.hgetall(this.keys.sends(subscriberId));
+    return sendLedgerOf(this.redis, this.keys, await this.redis.hgetall(this.keys.subscriber(subscriberId)));
   }
 }

@@ -10,6 +10,7 @@
 import type { RedisClient } from '../redis/connection';
 import type { Logger } from 'pino';
 import { BATCH_SIZE } from '../drip/scheduler';
+import { F } from '../subscribers/record';
 import { inAudience, readerSendAt } from './audience';
 import type { IssueRecord, NewsletterStore } from './store';
 
@@ -115,7 +116,7 @@ async function readPage(deps: NewsletterTickDeps, issue: IssueRecord, now: numbe
   } while (cursor !== '0' && ids.length < PAGE_SIZE);
 
   const pipeline = deps.redis.pipeline();
-  for (const sid of ids) pipeline.hmget(deps.subscriberKey(sid), 'status', 'topics', 'timeZone');
+  for (const sid of ids) pipeline.hmget(deps.subscriberKey(sid), F.status, F.topics, F.timeZone);
   const rows = (await pipeline.exec()) ?? [];
   const byTime = new Map<number, string[]>();
   const zoneTimes = new Map<string, number>();

@@ -14,6 +14,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Keys } from '../redis/keys';
 import { createPersonaliser, type Personaliser } from '../render/render';
 import type { RenderContext } from '../render/types';
+import { F } from '../subscribers/record';
 import type { SubscriberStore } from '../subscribers/store';
 import { readerDecision, type DuringSeries } from './audience';
 import { parseIssueMarkdown } from './markdown';
@@ -182,7 +183,7 @@ async function makePlan(batch: NewsletterBatch, deps: NewsletterSendDeps): Promi
   const pipeline = deps.redis.pipeline();
   for (const id of batch.members) {
     pipeline.zscore(deps.keys.due, id);
-    pipeline.hget(deps.keys.subscriber(id), 'batch');
+    pipeline.hget(deps.keys.subscriber(id), F.batch);
   }
   const flat = ((await pipeline.exec()) ?? []).map(([err, v]) => {
     if (err) throw err;

@@ -7,11 +7,14 @@ import type { Result } from 'ioredis';
 import { trialsFromHash, type Trial } from '../delivery/retry-plan';
 import type { RedisClient } from '../redis/connection';
 import { encodeSendRecord, sendLedgerField } from '../delivery/send-ledger';
+import { withRecord } from '../subscribers/record';
 import { TrialStore } from '../delivery/trial-store';
 import type { PlannedRecipient } from '../drip/store';
 import type { Keys } from '../redis/keys';
 
 const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+/** Scripts that read or write a reader's record (the send ledger lives in it) get its layout in front. */
+const RECORD_SCRIPTS: ReadonlySet<string> = new Set(['freeze', 'complete']);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -171,7 +174,7 @@ export class NewsletterStore {
       ['nlFreeze', 'freeze', 3],
       ['nlComplete', 'complete', 4],
     ] as const) {
-      redis.defineCommand(name, { numberOfKeys: n, lua: script(file) });
+      redis.defineCommand(name, { numberOfKeys: n, lua: RECORD_SCRIPTS.has(file) ? withRecord(script(file)) : script(file) });
     }
   }
 

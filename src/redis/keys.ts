@@ -2,11 +2,11 @@
 export class Keys {
   constructor(readonly prefix: string) {}
 
-  /** Hash: one subscriber. */
+  /** Hash: one subscriber, with their send ledger (layout: src/subscribers/record.ts). */
   subscriber(id: string): string {
     return `${this.prefix}:sub:${id}`;
   }
-  /** List (append-only): the consent ledger of one subscriber. */
+  /** String (append-only), one entry a line: the consent ledger of one subscriber (consent-ledger.ts). */
   consent(id: string): string {
     return `${this.prefix}:consent:${id}`;
   }
@@ -18,9 +18,17 @@ export class Keys {
   get userAgents(): string {
     return `${this.prefix}:user-agents`;
   }
-  /** Hash: what was sent to one subscriber (the send ledger), field "sequence/step". */
-  sends(id: string): string {
+  /**
+   * Hash: the send ledger of one subscriber as records written before the
+   * compact layout kept it (now in the subscriber hash); only the upgrade
+   * (record.lua) and the erasure scripts still name it.
+   */
+  legacySends(id: string): string {
     return `${this.prefix}:sends:${id}`;
+  }
+  /** Hash: send-ledger names and the numbers the subscriber hashes hold them by ("name" -> n, "#n" -> name, "#" last n). */
+  get sendNames(): string {
+    return `${this.prefix}:send-names`;
   }
   /** Hash: canonical address -> subscriber id. */
   get canonicalIndex(): string {

@@ -44,7 +44,8 @@ const MAX_UA = 512;
 /**
  * Entries kept per subscriber. Past it, the first entry (the original consent,
  * with its wording) is always kept, and the oldest of the others is dropped;
- * the subscriber hash counts the dropped ones in `consentLedgerDropped`.
+ * the subscriber hash counts the dropped ones in `consentLedgerDropped`
+ * (consent_append in scripts/record.lua).
  * Normal use writes a handful of entries; only a pause/resume or preference
  * loop over years reaches it.
  */
@@ -78,9 +79,10 @@ export function ledgerEntry(
 }
 
 /**
- * The stored form of an entry, one line, kept small because there is one per
- * subscriber and event and memory is the limit of one Redis. An entry is its
- * fields in a fixed order, separated by tabs, empty ones at the end left off:
+ * The stored form: the ledger is one string per subscriber, one entry a line,
+ * kept small because there is one per subscriber and memory is the limit of
+ * one Redis. An entry is its fields in a fixed order, separated by tabs,
+ * empty ones at the end left off:
  *   time (ms, base 36)  event (one letter, LEDGER_EVENT_CODES)  source  ip
  *   user-agent digest  consentVersion  consentDigest  detail (JSON)
  *   consentText (only if given)
@@ -179,6 +181,12 @@ function decodeJsonEntry(raw: string): { entry: LedgerEntry; userAgentDigest: st
   if (v.w !== undefined) entry.consentText = v.w;
   if (v.x !== undefined) entry.detail = v.x;
   return { entry, userAgentDigest: v.u ?? null };
+}
+
+/** The stored ledger (one entry a line) as its entries; null (no ledger) is none. */
+export function splitLedger(stored: string | null): string[] {
+  if (!stored) return [];
+  return stored.split('\n').filter((line) => line !== '');
 }
 
 /** Entries without their user agents looked up (see SubscriberStore.ledger for the full read). */

@@ -7,6 +7,7 @@ import type { RedisClient } from '../redis/connection';
 import type { TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { LEDGER_EVENT_CODES } from './consent-ledger';
+import { withRecord } from './record';
 import type { SubscriberStore } from './store';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
 
@@ -16,9 +17,9 @@ const EVENT_NAMES = `local LEDGER_EVENT_NAMES = { ${Object.entries(LEDGER_EVENT_
   .join(', ')} }`;
 const LIBRARY = `${EVENT_NAMES}\n${readFileSync(new URL('./scripts/directory.lua', import.meta.url), 'utf8')}`;
 
-/** A store script with the directory functions (dir_state, dir_sync, dir_count) in front. */
+/** A store script with the record layout (record.ts) and the directory functions (dir_state, dir_sync, dir_count) in front. */
 export function withDirectory(lua: string): string {
-  return `${LIBRARY}\n${lua}`;
+  return withRecord(`${LIBRARY}\n${lua}`);
 }
 
 export const DAY_EVENTS = ['signup', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;

@@ -1,5 +1,7 @@
 // The subscriber store: subscribers, their consent ledgers and the canonical
-// index live in Redis; every multi-key change is one Lua script.
+// index live in Redis; every multi-key change is one Lua script. The layout of
+// a subscriber's hash (stored field names, the send ledger inside it) is
+// record.ts's.
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
@@ -7,9 +9,10 @@ import type { RedisClient } from '../redis/connection';
 import { isTopicId, type TopicId } from '../content/topics';
 import type { Keys } from '../redis/keys';
 import { decodeSendRecord } from '../delivery/send-ledger';
-import { CONSENT_LEDGER_MAX, consentDigest, consentWordingField, decodeLedgerEntry, encodeLedgerEntry, ledgerEntry, type LedgerEntry, type RequestMeta } from './consent-ledger';
+import { CONSENT_LEDGER_MAX, consentDigest, consentWordingField, decodeLedgerEntry, encodeLedgerEntry, ledgerEntry, splitLedger, type LedgerEntry, type RequestMeta } from './consent-ledger';
 import { withDirectory } from './directory';
 import { preferenceLimitKey } from './preference-limits';
+import { F, readableRecord, sendLedgerOf, storedFields, type RecordField } from './record';
 import { addressLimitKey } from './signup-limits';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
 
@@ -53,9 +56,10 @@ export interface SubscriberExport {
   exportedAt: string;
   subscriber: Subscriber;
   /**
-   * Every field of the stored record as held, including the ones the typed
-   * view leaves out (sequenceCompletedAt, lastError, batch ...), so a field
-   * added later is exported without anyone remembering to.
+   * Every field of the stored record as held, under its readable name
+   * (record.ts), including the ones the typed view leaves out
+   * (sequenceCompletedAt, lastError, batch ...), so a field added later is
+   * exported without anyone remembering to. The send ledger is `sends`.
    */
   record: Record<string, string>;
   consentLedger: LedgerEntry[];
@@ -94,13 +98,13 @@ export class SubscriberStore {
    */
   async signup(input: SignupInput, confirmationThrottleMs: number, entryOverride?: LedgerEntry): Promise<SignupResult> {
     const at = this.now();
-    const fields: Record<string, string> = {
+    const fields = storedFields({
       email: input.email,
       firstName: input.firstName ?? '',
       timeZone: input.timeZone ?? '',
       topics: input.topics.join(','),
       consentVersion: input.consentVersion,
-    };
+    });
     // The words are stored once per version and digest; the entry names them.
     // A list import records where its consent came from instead of a form's wording.
     const digest = consentDigest(input.consentText);
@@ -173,7 +177,7 @@ export class SubscriberStore {
 
   async get(id: string): Promise<Subscriber | null> {
     const hash = await this.redis.hgetall(this.keys.subscriber(id));
-    return hash.status ? toSubscriber(hash, id) : null;
+    return hash[F.status] ? toSubscriber(hash, id) : null;
   }
 
   /** Many at once, in one round trip; null where a subscriber no longer exists. */
@@ -185,7 +189,7 @@ export class SubscriberStore {
     return results.map(([err, hash], i) => {
       if (err) throw err;
       const h = hash as Record<string, string>;
-      return h.status ? toSubscriber(h, ids[i]!) : null;
+      return h[F.status] ? toSubscriber(h, ids[i]!) : null;
     });
   }
 
@@ -205,7 +209,7 @@ export class SubscriberStore {
     source = 'confirm-page',
   ): Promise<TransitionResult> {
     const at = this.now();
-    const fields: Record<string, string> = { status: 'active', confirmedAt: String(at) };
+    const fields: Partial<Record<RecordField, string>> = { status: 'active', confirmedAt: String(at) };
     if (firstStep) Object.assign(fields, { sequence: firstStep.sequence, step: firstStep.step });
     return this.transition(
       id,
@@ -285,7 +289,7 @@ export class SubscriberStore {
 
   /** The consent ledger, each consent entry with the exact words agreed to. */
   async ledger(id: string): Promise<LedgerEntry[]> {
-    const decoded = (await this.redis.lrange(this.keys.consent(id), 0, -1)).map(decodeLedgerEntry);
+    const decoded = splitLedger(await this.redis.get(this.keys.consent(id))).map(decodeLedgerEntry);
     const fields = [
       ...new Set(decoded.filter(({ entry: e }) => e.consentDigest && e.consentVersion).map(({ entry: e }) => consentWordingField(e.consentVersion!, e.consentDigest!))),
     ];
@@ -306,14 +310,19 @@ export class SubscriberStore {
     });
   }
 
+  /** The send ledger, by name ("sequence/step", "newsletter/<issue id>") -> stored value (send-ledger.ts); {} for none. */
+  async sendLedger(id: string): Promise<Record<string, string>> {
+    return sendLedgerOf(this.redis, this.keys, await this.redis.hgetall(this.keys.subscriber(id)));
+  }
+
   /** GDPR Art. 15/20: everything held about one person, as JSON. */
   async exportData(id: string): Promise<SubscriberExport | null> {
-    const record = await this.redis.hgetall(this.keys.subscriber(id));
-    if (!record.status) return null;
-    const subscriber = toSubscriber(record, id);
+    const hash = await this.redis.hgetall(this.keys.subscriber(id));
+    if (!hash[F.status]) return null;
+    const subscriber = toSubscriber(hash, id);
     const [ledger, sends, due, signupAttempts, preferenceChanges] = await Promise.all([
       this.ledger(id),
-      this.redis.hgetall(this.keys.sends(id)),
+      sendLedgerOf(this.redis, this.keys, hash),
       this.redis.zscore(this.keys.due, id),
       this.redis.get(addressLimitKey(this.keys.rateLimit, subscriber.canonical)),
       this.redis.get(preferenceLimitKey(this.keys.rateLimit, id)),
@@ -321,7 +330,7 @@ export class SubscriberStore {
     return {
       exportedAt: new Date(this.now()).toISOString(),
       subscriber,
-      record,
+      record: readableRecord(hash),
       consentLedger: ledger,
       sends: Object.entries(sends)
         .map(([step, value]): Record<string, unknown> => ({ step, ...decodeSendRecord(value) }))
@@ -342,7 +351,7 @@ export class SubscriberStore {
       purged += await this.redis.meridianPurgePending(
         this.keys.subscriber(id),
         this.keys.consent(id),
-        this.keys.sends(id),
+        this.keys.legacySends(id),
         this.keys.canonicalIndex,
         this.keys.due,
         this.keys.pending,
@@ -372,7 +381,7 @@ export class SubscriberStore {
       this.keys.canonicalIndex,
       this.keys.due,
       this.keys.tombstones,
-      this.keys.sends(id),
+      this.keys.legacySends(id),
       addressLimitKey(this.keys.rateLimit, subscriber.canonical),
       this.keys.pending,
       id,
@@ -404,7 +413,7 @@ export class SubscriberStore {
   private async transition(
     id: string,
     allowed: string,
-    fields: Record<string, string>,
+    fields: Partial<Record<RecordField, string>>,
     entry: LedgerEntry | null,
     due: 'keep' | 'remove' | number,
     skipIfSame = false,
@@ -418,7 +427,7 @@ export class SubscriberStore {
       this.keys.pending,
       id,
       allowed,
-      JSON.stringify({ ...fields, updatedAt: String(this.now()) }),
+      JSON.stringify(storedFields({ ...fields, updatedAt: String(this.now()) })),
       stored?.stored ?? '',
       String(due),
       skipIfSame ? '1' : '0',
@@ -449,7 +458,6 @@ export function newSubscriberId(): string {
   return out;
 }
 
-/** A send-ledger value as stored: JSON today; anything else is exported as it is. */
 function num(value: string | undefined): number | null {
   if (value === undefined || value === '') return null;
   const n = Number(value);
@@ -457,28 +465,27 @@ function num(value: string | undefined): number | null {
 }
 
 /**
- * The typed view of a subscriber hash. The id is the key's (records written
- * before also hold it as a field); `canonical` is stored only where it
- * differs from `email`.
+ * The typed view of a subscriber hash (stored names: record.ts). The id is
+ * the key's; `canonical` is stored only where it differs from `email`.
  */
 export function toSubscriber(hash: Record<string, string>, id: string): Subscriber {
-  const status = (STATUSES as readonly string[]).includes(hash.status ?? '') ? (hash.status as SubscriberStatus) : 'pending';
+  const status = (STATUSES as readonly string[]).includes(hash[F.status] ?? '') ? (hash[F.status] as SubscriberStatus) : 'pending';
   return {
     id,
-    email: hash.email ?? '',
-    canonical: hash.canonical || hash.email || '',
-    firstName: hash.firstName || null,
+    email: hash[F.email] ?? '',
+    canonical: hash[F.canonical] || hash[F.email] || '',
+    firstName: hash[F.firstName] || null,
     status,
-    topics: (hash.topics ?? '').split(',').filter(isTopicId),
-    timeZone: hash.timeZone || null,
-    consentVersion: hash.consentVersion || null,
-    createdAt: num(hash.createdAt) ?? 0,
-    updatedAt: num(hash.updatedAt) ?? 0,
-    confirmedAt: num(hash.confirmedAt),
-    confirmationSentAt: num(hash.confirmationSentAt),
-    pausedUntil: num(hash.pausedUntil),
-    sequence: hash.sequence || null,
-    step: hash.step || null,
-    lastSentAt: num(hash.lastSentAt),
+    topics: (hash[F.topics] ?? '').split(',').filter(isTopicId),
+    timeZone: hash[F.timeZone] || null,
+    consentVersion: hash[F.consentVersion] || null,
+    createdAt: num(hash[F.createdAt]) ?? 0,
+    updatedAt: num(hash[F.updatedAt]) ?? 0,
+    confirmedAt: num(hash[F.confirmedAt]),
+    confirmationSentAt: num(hash[F.confirmationSentAt]),
+    pausedUntil: num(hash[F.pausedUntil]),
+    sequence: hash[F.sequence] || null,
+    step: hash[F.step] || null,
+    lastSentAt: num(hash[F.lastSentAt]),
   };
 }

@@ -183,9 +183,8 @@ describe('exactly once on a Redis Cluster under crashes, faults and rate limits'
 
     const random = seededRandom(SEED);
     const finished = async () => {
-      const p = t.core.redis.pipeline();
-      for (const s of subs) p.hlen(t.core.keys.sends(s.id));
-      return ((await p.exec()) ?? []).filter(([, n]) => n === SERIES_STEPS.length).length;
+      const ledgers = await Promise.all(subs.map((s) => t.core.store.sendLedger(s.id)));
+      return ledgers.filter((l) => Object.keys(l).length === SERIES_STEPS.length).length;
     };
     let kills = 0;
     let bursts = 0;

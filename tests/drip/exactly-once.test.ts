@@ -67,10 +67,8 @@ describe('exactly once under crashes, faults and rate limits', () => {
 
     const random = seededRandom(SEED);
     const pipelineDone = async () => {
-      const p = t.core.redis.pipeline();
-      for (const s of subs) p.hlen(t.core.keys.sends(s.id));
-      const res = (await p.exec()) ?? [];
-      return res.filter(([, n]) => n === SERIES_STEPS.length).length;
+      const ledgers = await Promise.all(subs.map((s) => t.core.store.sendLedger(s.id)));
+      return ledgers.filter((l) => Object.keys(l).length === SERIES_STEPS.length).length;
     };
 
     let kills = 0;

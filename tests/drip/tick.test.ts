@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_SIZE, ruleFromConfig, runClaimLoop, runTick, type TickDeps } from '../../src/drip/scheduler';
 import { processSendBatch } from '../../src/drip/sender';
 import { DripStore } from '../../src/drip/store';
+import { F } from '../../src/subscribers/record';
 import { SubscriberStore } from '../../src/subscribers/store';
 import { createTestApp, type TestApp } from '../support/app';
 import { RecordingTransport, seedSubscribers, SERIES } from '../support/drip';
@@ -28,7 +29,7 @@ function deps(t: TestApp, overrides: Partial<TickDeps> = {}): TickDeps & { enque
 }
 
 async function moveToStep(t: TestApp, id: string, step: string, due: number) {
-  await t.core.redis.hset(t.core.keys.subscriber(id), 'step', step);
+  await t.core.redis.hset(t.core.keys.subscriber(id), F.step, step);
   await t.core.redis.zadd(t.core.keys.due, due, id);
 }
 

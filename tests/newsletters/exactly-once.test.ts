@@ -122,7 +122,7 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
     expect(requests.some((r) => r.status === 500)).toBe(true);
     expect(requests.some((r) => r.outcome === 'dropped_after_accept')).toBe(true);
     // Every reader's ledger has the issue once; nothing is left in flight.
-    const ledger = await t.core.redis.hget(t.core.keys.sends(readers[4321]!.id), `newsletter/${ISSUE}`);
+    const ledger = (await t.core.store.sendLedger(readers[4321]!.id))[`newsletter/${ISSUE}`];
     expect(decodeSendRecord(ledger!)).toMatchObject({ outcome: 'sent' });
   }, 400_000);
 });

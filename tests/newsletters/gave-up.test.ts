@@ -68,7 +68,7 @@ describe('a newsletter batch that fails for good', () => {
     expect(issue.progress.left).toBe(0);
     expect(issue.state).toBe('sent');
     expect(await t.core.newsletterStore.liveCount('gave-up')).toBe(0);
-    const record = await t.core.redis.hget(t.core.keys.sends(victim.id), ledgerField('gave-up'));
+    const record = (await t.core.store.sendLedger(victim.id))[ledgerField('gave-up')];
     expect(decodeSendRecord(record!)).toMatchObject({ outcome: 'failed', failed: expect.stringContaining('refused the batch') });
     await workers.close();
     workers = undefined;

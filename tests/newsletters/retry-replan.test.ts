@@ -51,7 +51,7 @@ describe('a newsletter retry re-plans', () => {
     return { id, readers, h, mine, attempt };
   }
   const ledgerAt = async (subscriberId: string, issueId: string) => {
-    const v = await t.core.redis.hget(t.core.keys.sends(subscriberId), ledgerField(issueId));
+    const v = (await t.core.store.sendLedger(subscriberId))[ledgerField(issueId)];
     return v ? String(decodeSendRecord(v).at) : null;
   };
 

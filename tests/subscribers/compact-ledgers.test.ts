@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '../../src/content/topics';
 import { decodeSendRecord, encodeSendRecord, sendLedgerField } from '../../src/delivery/send-ledger';
-import { CONSENT_LEDGER_MAX, consentDigest, decodeLedgerEntry, encodeLedgerEntry, LEDGER_EVENT_CODES, userAgentDigest } from '../../src/subscribers/consent-ledger';
+import { CONSENT_LEDGER_MAX, consentDigest, decodeLedgerEntry, encodeLedgerEntry, LEDGER_EVENT_CODES, splitLedger, userAgentDigest } from '../../src/subscribers/consent-ledger';
+import { F } from '../../src/subscribers/record';
 import type { SignupInput } from '../../src/subscribers/store';
 import { createTestApp, type TestApp } from '../support/app';
 
@@ -36,7 +37,7 @@ describe('consent wording stored once', () => {
     const wordings = await t.core.redis.hgetall(t.core.keys.consentWordings);
     expect(Object.values(wordings).filter((w) => w === WORDS)).toHaveLength(1);
     // The stored entry names the words; it does not repeat them.
-    const raw = await t.core.redis.lrange(t.core.keys.consent(a.subscriber.id), 0, -1);
+    const raw = splitLedger(await t.core.redis.get(t.core.keys.consent(a.subscriber.id)));
     expect(raw[0]).not.toContain(WORDS);
     expect(decodeLedgerEntry(raw[0]!)).toMatchObject({ entry: { consentVersion: '2026-11', consentDigest: consentDigest(WORDS) } });
     for (const s of [a, b]) {
@@ -65,7 +66,7 @@ describe('consent ledger entries', () => {
     }
     expect(await t.core.redis.hget(t.core.keys.userAgents, userAgentDigest(ua))).toBe(ua);
     for (const id of people) {
-      const raw = await t.core.redis.lrange(t.core.keys.consent(id), 0, -1);
+      const raw = splitLedger(await t.core.redis.get(t.core.keys.consent(id)));
       expect(raw).toHaveLength(2);
       for (const r of raw) expect(r).not.toContain('Mozilla');
       // Time in ms (base 36), the event's letter, fields in a fixed order, no names: well under the JSON form.
@@ -86,7 +87,7 @@ describe('consent ledger entries', () => {
   it('entries written in the full JSON form still read as they were', async () => {
     const s = await t.core.store.signup(input('old-form@example.com'), 0);
     const old = { at: '2025-01-02T03:04:05.678Z', event: 'paused', source: 'preferences-page', ip: '192.0.2.1', userAgent: 'Old/1.0', detail: { until: '2025-02-01T00:00:00.000Z' } };
-    await t.core.redis.rpush(t.core.keys.consent(s.subscriber.id), JSON.stringify(old));
+    await t.core.redis.append(t.core.keys.consent(s.subscriber.id), `${JSON.stringify(old)}\n`);
     const ledger = await t.core.store.ledger(s.subscriber.id);
     expect(ledger.at(-1)).toEqual(old);
   });
@@ -142,7 +143,7 @@ describe('consent ledger cap', () => {
     expect(ledger[0]).toMatchObject({ event: 'signup', consentText: WORDS });
     expect(ledger.at(-1)!.event).toBe('resumed');
     const total = 2 + 2 * rounds;
-    expect(await t.core.redis.hget(t.core.keys.subscriber(id), 'consentLedgerDropped')).toBe(String(total - CONSENT_LEDGER_MAX));
+    expect(await t.core.redis.hget(t.core.keys.subscriber(id), F.consentLedgerDropped)).toBe(String(total - CONSENT_LEDGER_MAX));
   });
 });
 

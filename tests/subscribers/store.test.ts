@@ -2,6 +2,7 @@
 // the append-only consent ledger, GDPR export/erase and key prefixes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '../../src/content/topics';
+import { reindexDirectory } from '../../src/subscribers/reindex';
 import { addressLimitKey } from '../../src/subscribers/signup-limits';
 import type { SignupInput } from '../../src/subscribers/store';
 import { createTestApp, type TestApp } from '../support/app';
@@ -156,7 +157,9 @@ describe('GDPR', () => {
     const { store } = t.core;
     const a = await store.signup(input('export@example.com'), 0);
     await store.confirmationSent(a.subscriber.id, true);
-    await t.core.redis.hset(t.core.keys.sends(a.subscriber.id), 'sciatica-series/welcome', JSON.stringify({ at: '2026-11-25T09:00:00.000Z', providerId: 'p1' }));
+    // A send-ledger entry as older code wrote it (JSON, in the ledger's own hash), moved into the record by the upgrade.
+    await t.core.redis.hset(t.core.keys.legacySends(a.subscriber.id), 'sciatica-series/welcome', JSON.stringify({ at: '2026-11-25T09:00:00.000Z', providerId: 'p1' }));
+    await reindexDirectory(t.core.redis, t.core.keys);
     const data = await store.exportData(a.subscriber.id);
     expect(data).not.toBeNull();
     const json = JSON.parse(JSON.stringify(data));
@@ -172,7 +175,8 @@ describe('GDPR', () => {
     expect(res.statusCode).toBe(303);
     const s = (await t.core.store.findByCanonical('erase.me@example.com'))!;
     await t.core.store.confirm(s.id, META, { sequence: 'sciatica-series', step: 'welcome', dueAt: Date.now() });
-    await t.core.redis.hset(t.core.keys.sends(s.id), 'sciatica-series/welcome', JSON.stringify({ at: 'x' }));
+    // A send ledger in its own hash, as records from before the compact layout kept it: erased too.
+    await t.core.redis.hset(t.core.keys.legacySends(s.id), 'sciatica-series/welcome', JSON.stringify({ at: 'x' }));
     const mentions = async () =>
       (await keysWithPrefix(t)).filter((k) => k.includes(s.id) || k.toLowerCase().includes('erase.me'));
     expect((await mentions()).length).toBeGreaterThanOrEqual(3);

@@ -11,7 +11,7 @@
 -- (only batches that claimed anyone; a member is claimed when its score has
 -- not changed since it was read).
 --
--- Each claimed subscriber's hash names its batch ("batch"); complete.lua clears
+-- Each claimed subscriber's hash names its batch (F.batch); complete.lua clears
 -- it. A subscriber put back in the due index while still in a live batch (a
 -- pause and resume, or a topic unticked and ticked again, while that batch
 -- waits for a retry) is not claimed a second time: two batches could then send
@@ -32,14 +32,14 @@ for _, g in ipairs(groups) do
     -- Compare as numbers: a changed score means someone rescheduled or
     -- claimed this subscriber after we read the index.
     if score and tonumber(score) == tonumber(m[2]) then
-      local sub = prefix .. ':sub:' .. m[1]
-      local other = redis.call('HGET', sub, 'batch')
+      local sub = sub_key(prefix, m[1])
+      local other = redis.call('HGET', sub, F.batch)
       if other and other ~= id and redis.call('EXISTS', prefix .. ':drip:batch:' .. other) == 1 then
         redis.call('ZADD', KEYS[1], holdUntil, m[1])
       else
         redis.call('ZREM', KEYS[1], m[1])
         if redis.call('EXISTS', sub) == 1 then
-          redis.call('HSET', sub, 'batch', id)
+          redis.call('HSET', sub, F.batch, id)
         end
         table.insert(claimed, m[1])
       end

@@ -11,28 +11,28 @@ if redis.call('EXISTS', KEYS[3]) == 0 then
 end
 local results = cjson.decode(ARGV[4])
 for _, r in ipairs(results) do
-  local sub = ARGV[2] .. ':sub:' .. r.id
-  local status = redis.call('HGET', sub, 'status')
+  local sub = sub_key(ARGV[2], r.id)
+  local status = redis.call('HGET', sub, F.status)
   -- Erased meanwhile: nothing of theirs may be written back.
   if status then
     local before = dir_state(ARGV[2], r.id)
-    if redis.call('HGET', sub, 'batch') == ARGV[1] then
-      redis.call('HDEL', sub, 'batch')
+    if redis.call('HGET', sub, F.batch) == ARGV[1] then
+      redis.call('HDEL', sub, F.batch)
     end
     local receiving = (status == 'active' or status == 'paused')
     if r.outcome == 'sent' or r.outcome == 'failed' then
-      redis.call('HSET', ARGV[2] .. ':sends:' .. r.id, r.ledgerField, r.ledgerValue)
+      ledger_put(ARGV[2], r.id, r.ledgerField, r.ledgerValue)
     end
     if r.outcome == 'sent' then
-      redis.call('HSET', sub, 'lastSentAt', ARGV[3])
+      redis.call('HSET', sub, F.lastSentAt, ARGV[3])
       if r.nextStep == '' then
-        redis.call('HDEL', sub, 'sequence', 'step')
-        redis.call('HSET', sub, 'sequenceCompletedAt', ARGV[3])
+        redis.call('HDEL', sub, F.sequence, F.step)
+        redis.call('HSET', sub, F.sequenceCompletedAt, ARGV[3])
       else
-        redis.call('HSET', sub, 'step', r.nextStep)
+        redis.call('HSET', sub, F.step, r.nextStep)
       end
     elseif r.outcome == 'failed' then
-      redis.call('HSET', sub, 'lastError', r.ledgerValue)
+      redis.call('HSET', sub, F.lastError, r.ledgerValue)
     end
     if r.nextDue and receiving and (r.outcome == 'sent' or r.outcome == 'requeue') then
       redis.call('ZADD', KEYS[1], r.nextDue, r.id)

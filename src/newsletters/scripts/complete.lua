@@ -15,8 +15,8 @@ local function ledger(list, counter)
   if type(list) ~= 'table' then return end
   for _, e in ipairs(list) do
     -- Erased meanwhile: nothing of theirs may be written back.
-    if redis.call('EXISTS', ARGV[2] .. ':sub:' .. e[1]) == 1 then
-      redis.call('HSET', ARGV[2] .. ':sends:' .. e[1], ARGV[3], e[2])
+    if redis.call('EXISTS', sub_key(ARGV[2], e[1])) == 1 then
+      ledger_put(ARGV[2], e[1], ARGV[3], e[2])
     end
     if redis.call('HGET', KEYS[4], e[1]) == ARGV[1] then
       redis.call('HDEL', KEYS[4], e[1])

@@ -26,7 +26,7 @@ if type(skip) ~= 'table' or next(skip) == nil then skip = {} end
 if type(plan.recipients) == 'table' then
   for _, r in ipairs(plan.recipients) do
     local holder = redis.call('HGET', KEYS[3], r.id)
-    if redis.call('HEXISTS', ARGV[2] .. ':sends:' .. r.id, ARGV[3]) == 1 then
+    if ledger_has(ARGV[2], r.id, ARGV[3]) then
       table.insert(skip, {id = r.id, why = 'already sent'})
     elseif holder and holder ~= ARGV[1] then
       table.insert(skip, {id = r.id, why = 'in another batch'})

@@ -1,13 +1,14 @@
 -- The subscriber directory: indexes the console lists and counts by, kept in
 -- step with the subscriber hash by every script that changes it. This text is
--- prepended to those scripts (see src/subscribers/directory.ts).
+-- prepended to those scripts, after the record layout (record.lua, which
+-- gives F and sub_key; see src/subscribers/directory.ts).
 --   PREFIX:dir:status:<status>       zset id -> createdAt (list and count by status)
 --   PREFIX:dir:step:<sequence>/<step> zset id -> createdAt (the series funnel, list by step)
 --   PREFIX:stats:day:<YYYY-MM-DD>    hash event -> count (the overview's daily chart)
 
 -- What a subscriber is indexed under, read from their hash (nil when gone).
 local function dir_state(prefix, id)
-  local v = redis.call('HMGET', prefix .. ':sub:' .. id, 'status', 'sequence', 'step', 'createdAt')
+  local v = redis.call('HMGET', sub_key(prefix, id), F.status, F.sequence, F.step, F.createdAt)
   if not v[1] then return nil end
   local step = false
   if v[2] and v[2] ~= '' and v[3] and v[3] ~= '' then step = v[2] .. '/' .. v[3] end

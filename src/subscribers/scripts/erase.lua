@@ -1,7 +1,8 @@
 -- GDPR erasure: removes every key holding the person's data and keeps only a
 -- hashed tombstone so imports cannot re-add the address by mistake.
 -- KEYS[1] subscriber hash  KEYS[2] consent ledger  KEYS[3] canonical index
--- KEYS[4] due index        KEYS[5] tombstone set   KEYS[6] send ledger of the subscriber
+-- KEYS[4] due index        KEYS[5] tombstone set
+-- KEYS[6] the send ledger's own hash (records from before record.lua's layout; now in the subscriber hash)
 -- KEYS[7] per-address signup rate-limit counter  KEYS[8] pending index (PENDING_RETENTION)
 -- ARGV[1] subscriber id    ARGV[2] canonical       ARGV[3] tombstone digest
 -- ARGV[4] key prefix (the directory indexes, see directory.lua)

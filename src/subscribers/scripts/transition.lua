@@ -1,10 +1,10 @@
 -- Changes a subscriber's state and records why, in one step: the hash, the
 -- consent ledger and the drip due index never disagree.
--- KEYS[1] subscriber hash   KEYS[2] consent ledger list   KEYS[3] due index (zset)
+-- KEYS[1] subscriber hash   KEYS[2] consent ledger (string)   KEYS[3] due index (zset)
 -- ARGV[1] subscriber id
 -- ARGV[2] allowed current statuses, comma-separated, or * for any
--- ARGV[3] JSON fields to set ("" deletes the field)
--- ARGV[4] JSON ledger entry, or "" for none
+-- ARGV[3] JSON fields to set, by stored name ("" deletes the field)
+-- ARGV[4] ledger entry (stored form), or "" for none
 -- ARGV[5] due index action: keep | remove | a score (ms) to add
 -- ARGV[6] "1" to skip when nothing would change (fields already equal)
 -- ARGV[7] key prefix (directory indexes and daily counts, see directory.lua)
@@ -12,21 +12,12 @@
 -- KEYS[5] pending index (PENDING_RETENTION): a subscriber leaves it when they stop being pending
 -- KEYS[4] user agents hash   ARGV[9] user-agent digest ("" for none)   ARGV[10] the user agent
 -- Returns {outcome, previousStatus}; outcome is ok | unchanged | skip | missing
--- Caps the consent ledger (CONSENT_LEDGER_MAX in consent-ledger.ts): the
--- first entry, the original consent, always stays; the oldest of the others goes.
-local function capLedger(ledger, sub, max)
-  local n = redis.call('LLEN', ledger)
-  if n <= max then return end
-  local first = redis.call('LINDEX', ledger, 0)
-  redis.call('LTRIM', ledger, n - max + 1, -1)
-  redis.call('LPUSH', ledger, first)
-  redis.call('HINCRBY', sub, 'consentLedgerDropped', n - max)
-end
+-- Field names are F's (record.lua, prepended with directory.lua).
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'missing', ''}
 end
-local status = redis.call('HGET', KEYS[1], 'status')
+local status = redis.call('HGET', KEYS[1], F.status)
 if ARGV[2] ~= '*' then
   local allowed = false
   for s in string.gmatch(ARGV[2], '[^,]+') do
@@ -39,7 +30,7 @@ local before = dir_state(ARGV[7], ARGV[1])
 if ARGV[6] == '1' then
   local same = true
   for k, v in pairs(fields) do
-    if k ~= 'updatedAt' and (redis.call('HGET', KEYS[1], k) or '') ~= v then same = false end
+    if k ~= F.updatedAt and (redis.call('HGET', KEYS[1], k) or '') ~= v then same = false end
   end
   if same then return {'unchanged', status} end
 end
@@ -51,13 +42,12 @@ for k, v in pairs(fields) do
   end
 end
 if ARGV[4] ~= '' then
-  redis.call('RPUSH', KEYS[2], ARGV[4])
+  consent_append(KEYS[2], KEYS[1], ARGV[4], tonumber(ARGV[8]))
   if ARGV[9] ~= '' then redis.call('HSETNX', KEYS[4], ARGV[9], ARGV[10]) end
-  capLedger(KEYS[2], KEYS[1], tonumber(ARGV[8]))
 end
 dir_sync(ARGV[7], ARGV[1], before)
 dir_count(ARGV[7], ARGV[4])
-if status == 'pending' and redis.call('HGET', KEYS[1], 'status') ~= 'pending' then
+if status == 'pending' and redis.call('HGET', KEYS[1], F.status) ~= 'pending' then
   redis.call('ZREM', KEYS[5], ARGV[1])
 end
 if ARGV[5] == 'remove' then
