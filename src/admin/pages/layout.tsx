@@ -2,6 +2,7 @@
 // signed-in admin and a sign-out form. Sections render their pages inside it
 // through adminPage() (src/admin/respond.tsx), which fills these props.
 import type { ReactNode } from 'react';
+import { Document } from '../../web/pages/document';
 
 export interface NavItem {
   href: string;
@@ -28,55 +29,46 @@ export function CsrfField(props: { token: string }) {
 
 export function AdminLayout(props: AdminLayoutProps) {
   return (
-    <html lang="en">
-      <head>
-        <meta charSet="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <meta name="robots" content="noindex" />
-        <meta name="csrf-token" content={props.csrfToken} />
-        <title>{`${props.title} · Console · ${props.clinicName}`}</title>
-        <link rel="stylesheet" href="/static/app.css" />
-        <link rel="stylesheet" href="/admin/static/admin.css" />
-        {(props.scripts ?? []).map((src) => (
-          <script key={src} src={src} defer />
-        ))}
-      </head>
-      <body className="admin">
-        <a className="skip" href="#main">
-          Skip to content
+    <Document
+      title={`${props.title} · Console · ${props.clinicName}`}
+      meta={<meta name="csrf-token" content={props.csrfToken} />}
+      stylesheets={['/static/app.css', '/admin/static/admin.css']}
+      scripts={props.scripts}
+      bodyClassName="admin"
+    >
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="admin-bar">
+        <a href="/admin" className="admin-brand">
+          {props.clinicName} <span>console</span>
         </a>
-        <header className="admin-bar">
-          <a href="/admin" className="admin-brand">
-            {props.clinicName} <span>console</span>
-          </a>
-          {props.user ? (
-            <form method="post" action="/admin/logout" className="admin-user">
-              <CsrfField token={props.csrfToken} />
-              <span className="small">{props.user}</span>
-              <button type="submit" className="secondary compact">
-                Sign out
-              </button>
-            </form>
-          ) : null}
-        </header>
-        {props.nav.length > 0 ? (
-          <nav className="admin-nav" aria-label="Console">
-            <ul>
-              {props.nav.map((item) => (
-                <li key={item.href}>
-                  <a href={item.href} aria-current={item.href === props.current ? 'page' : undefined}>
-                    {item.title}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
+        {props.user ? (
+          <form method="post" action="/admin/logout" className="admin-user">
+            <CsrfField token={props.csrfToken} />
+            <span className="small">{props.user}</span>
+            <button type="submit" className="secondary compact">
+              Sign out
+            </button>
+          </form>
         ) : null}
-        <main id="main" className="admin-main">
-          {props.children}
-        </main>
-      </body>
-    </html>
+      </header>
+      {props.nav.length > 0 ? (
+        <nav className="admin-nav" aria-label="Console">
+          <ul>
+            {props.nav.map((item) => (
+              <li key={item.href}>
+                <a href={item.href} aria-current={item.href === props.current ? 'page' : undefined}>
+                  {item.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
+      <main id="main" className="admin-main">
+        {props.children}
+      </main>
+    </Document>
   );
 }

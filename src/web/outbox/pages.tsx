@@ -1,6 +1,7 @@
 // The /outbox mail catcher's pages: a full-width developer tool (like Mailpit),
 // with its own small layout and stylesheet so the reader pages stay untouched.
 import type { ReactNode } from 'react';
+import { Document } from '../pages/document';
 import { linkify, type MailMessage, type MailSummary } from './message';
 
 export const TABS = ['html', 'text', 'headers', 'raw'] as const;
@@ -18,34 +19,23 @@ function When({ iso }: { iso: string | null }) {
 
 function OutboxLayout(props: { title: string; query?: string; children: ReactNode }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charSet="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <meta name="robots" content="noindex" />
-        <title>{`${props.title} · Outbox`}</title>
-        <link rel="stylesheet" href="/outbox/static/outbox.css" />
-        <script src="/outbox/static/outbox.js" defer></script>
-      </head>
-      <body>
-        <header className="ob-bar">
-          <a className="ob-home" href="/outbox">
-            Outbox
-          </a>
-          <form className="ob-search" role="search" method="get" action="/outbox">
-            <label htmlFor="ob-q" className="ob-sr">
-              Search by address or subject
-            </label>
-            <input id="ob-q" type="search" name="q" defaultValue={props.query ?? ''} placeholder="Search address or subject" />
-            <button type="submit">Search</button>
-          </form>
-        </header>
-        <main id="main" className="ob-main">
-          {props.children}
-        </main>
-      </body>
-    </html>
+    <Document title={`${props.title} · Outbox`} stylesheets={['/outbox/static/outbox.css']} scripts={['/outbox/static/outbox.js']}>
+      <header className="ob-bar">
+        <a className="ob-home" href="/outbox">
+          Outbox
+        </a>
+        <form className="ob-search" role="search" method="get" action="/outbox">
+          <label htmlFor="ob-q" className="ob-sr">
+            Search by address or subject
+          </label>
+          <input id="ob-q" type="search" name="q" defaultValue={props.query ?? ''} placeholder="Search address or subject" />
+          <button type="submit">Search</button>
+        </form>
+      </header>
+      <main id="main" className="ob-main">
+        {props.children}
+      </main>
+    </Document>
   );
 }
 

@@ -2,19 +2,13 @@
 // script nor a stylesheet (README, "Embed the signup form"). Compact, no site
 // header or footer: the host page around the frame is the clinic's own.
 import type { ReactNode } from 'react';
+import { Document } from './document';
 
 function EmbedLayout(props: { title: string; children: ReactNode }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charSet="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{props.title}</title>
-        <link rel="stylesheet" href="/static/embed.css" />
-      </head>
-      <body className="meridian-embed-page">{props.children}</body>
-    </html>
+    <Document title={props.title} stylesheets={['/static/embed.css']} colorScheme={false} bodyClassName="meridian-embed-page">
+      {props.children}
+    </Document>
   );
 }
 

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Document } from './document';
 
 export interface PageBrand {
   clinicName: string;
@@ -8,33 +9,23 @@ export interface PageBrand {
 /** `error` prefixes the title with "Error:", the first thing a screen reader says about a page. */
 export function Layout(props: { brand: PageBrand; title: string; children: ReactNode; wide?: boolean; error?: boolean }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charSet="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <meta name="robots" content="noindex" />
-        <title>{`${props.error ? 'Error: ' : ''}${props.title} · ${props.brand.clinicName}`}</title>
-        <link rel="stylesheet" href="/static/app.css" />
-      </head>
-      <body>
-        <a className="skip" href="#main">
-          Skip to content
+    <Document title={`${props.error ? 'Error: ' : ''}${props.title} · ${props.brand.clinicName}`} stylesheets={['/static/app.css']}>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="brand">
+        <a href="/" className="brand-name">
+          {props.brand.clinicName}
         </a>
-        <header className="brand">
-          <a href="/" className="brand-name">
-            {props.brand.clinicName}
-          </a>
-        </header>
-        <main id="main" className={props.wide ? 'card wide' : 'card'}>
-          {props.children}
-        </main>
-        <footer className="site-footer">
-          <p>
-            {props.brand.clinicName} · {props.brand.postalAddress}
-          </p>
-        </footer>
-      </body>
-    </html>
+      </header>
+      <main id="main" className={props.wide ? 'card wide' : 'card'}>
+        {props.children}
+      </main>
+      <footer className="site-footer">
+        <p>
+          {props.brand.clinicName} · {props.brand.postalAddress}
+        </p>
+      </footer>
+    </Document>
   );
 }
