@@ -3,9 +3,6 @@
 // (a worker process SIGKILLed, 500s, drops after accept, 429 bursts) on a
 // smaller N. Every key Meridian and BullMQ write carries the hash tag
 // {prefix}, so every queue's keys and every script's keys share one slot.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResendTransport } from '../../src/delivery/resend';
@@ -14,11 +11,12 @@ import { reindexDirectory } from '../../src/subscribers/reindex';
 import { RedisSessionStore } from '../../src/admin/session-store';
 import type { Session } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app';
-import { seedSubscribers, SERIES, SERIES_STEPS, sleep, waitFor } from '../support/drip';
+import { finishedSeries, seedSubscribers, SERIES, SERIES_STEPS, sleep, waitFor } from '../support/drip';
+import { crashableWorker, delivery, killAndRestartUntilDone, startFaultyResend, tallyDeliveries } from '../support/exactly-once';
 import { startFakeResend, type FakeResend } from '../support/fake-resend';
 import { seededRandom } from '../support/random';
 import { startRedisCluster, type TestCluster } from '../support/redis-cluster';
-import { workerProcess, type WorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
 
 const META = { ip: null, userAgent: null };
 const SEED = 20261126;
@@ -142,10 +140,9 @@ describe('exactly once on a Redis Cluster under crashes, faults and rate limits'
   let fake: FakeResend;
   let t: TestApp;
   let worker: WorkerProcess | undefined;
-  const logFile = join(mkdtempSync(join(tmpdir(), 'meridian-cluster-eo-')), 'worker.log');
 
   beforeAll(async () => {
-    fake = await startFakeResend({ seed: SEED, faults: { serverError: 0.1, dropAfterAccept: 0.05 }, maxLogEntries: 100_000 });
+    fake = await startFaultyResend(SEED);
     t = await createTestApp('clustereo', { REDIS_CLUSTER_NODES: cluster.nodes, DRIP_INTERVAL: '2s' }, { sender: false });
   });
   afterAll(async () => {
@@ -157,72 +154,32 @@ describe('exactly once on a Redis Cluster under crashes, faults and rate limits'
   it('every subscriber gets every step exactly once; the rate limit holds', async () => {
     const subs = await seedSubscribers(t.core, SUBSCRIBERS, { label: 'ceo', concurrency: 50 });
     expect(await t.core.redis.zcard(t.core.keys.due)).toBe(SUBSCRIBERS);
-    worker = workerProcess(
-      {
-        NODE_ENV: 'test',
-        REDIS_CLUSTER_NODES: cluster.nodes,
-        REDIS_PREFIX: t.config.redisPrefix,
-        APP_SECRET: t.config.appSecret,
-        PUBLIC_URL: t.config.publicUrl,
-        RESEND_API_KEY: fake.apiKey,
-        RESEND_BASE_URL: fake.url,
-        RESEND_RATE_LIMIT: String(RATE),
-        DRIP_INTERVAL: '2s',
-        SCHEDULER_TICK: '200ms',
-        JOB_LOCK_DURATION: '3s',
-        WORKER_CONCURRENCY: '4',
-        LOG_LEVEL: 'info',
-      },
-      logFile,
-    );
+    worker = crashableWorker(t, fake, { REDIS_CLUSTER_NODES: cluster.nodes, RESEND_RATE_LIMIT: String(RATE), DRIP_INTERVAL: '2s' });
     // On top of the random faults, so each kind surely happens with this few requests.
     fake.injectNext({ kind: 'drop_after_accept' }, { kind: 'server_error' }, { kind: 'drop_after_accept' });
     // At 5% a run can draw no drop at all: script one, so the fault always happens.
     fake.injectNext({ kind: 'drop_after_accept' });
     await worker.start();
 
-    const random = seededRandom(SEED);
-    const finished = async () => {
-      const ledgers = await Promise.all(subs.map((s) => t.core.store.sendLedger(s.id)));
-      return ledgers.filter((l) => Object.keys(l).length === SERIES_STEPS.length).length;
-    };
-    let kills = 0;
-    let bursts = 0;
-    let nextKillAt = Date.now() + 1500 + random() * 3000;
-    let nextBurstAt = Date.now() + 1000 + random() * 3000;
-    const deadline = Date.now() + 300_000; // only a hang waits this long
-    for (;;) {
-      const done = await finished();
-      if (done === SUBSCRIBERS) break;
-      if (Date.now() > deadline) throw new Error(`only ${done}/${SUBSCRIBERS} finished the series in time (worker log: ${logFile})`);
-      if (kills < KILLS && Date.now() >= nextKillAt) {
-        await worker.kill();
-        kills += 1;
-        await sleep(200 + random() * 800);
-        await worker.start();
-        nextKillAt = Date.now() + 1500 + random() * 3000;
-      }
-      if (bursts < 3 && Date.now() >= nextBurstAt) {
-        fake.injectRateLimitBurst(2 + Math.floor(random() * 3), 1);
-        bursts += 1;
-        nextBurstAt = Date.now() + 2000 + random() * 3000;
-      }
-      await sleep(300);
-    }
+    const { kills, bursts } = await killAndRestartUntilDone({
+      worker,
+      fake,
+      random: seededRandom(SEED),
+      done: () => finishedSeries(t.core, subs),
+      total: SUBSCRIBERS,
+      kills: KILLS,
+      killSpreadMs: 3000,
+      rateLimitBursts: 3,
+      timeoutMs: 300_000,
+    });
     await sleep(2000);
     await worker.stop();
 
-    const byKey = new Map<string, number>();
-    for (const e of fake.emails()) {
-      const step = e.tags.find((tag) => tag.name === 'step')?.value ?? '?';
-      for (const to of e.to) byKey.set(`${to} ${step}`, (byKey.get(`${to} ${step}`) ?? 0) + 1);
-    }
-    const missing: string[] = [];
-    for (const s of subs) for (const step of SERIES_STEPS) if (!byKey.has(`${s.email} ${step}`)) missing.push(`${s.email} ${step}`);
+    const { duplicates, missing } = tallyDeliveries(fake.emails(), subs.flatMap((s) => SERIES_STEPS.map((step) => delivery(s.email, step))));
     const sendRequests = fake.requests().filter((r) => r.path === '/emails/batch');
     console.log('cluster exactly-once figures', JSON.stringify({ subscribers: SUBSCRIBERS, emails: fake.emails().length, requests: sendRequests.length, kills, bursts }));
 
-    expect([...byKey].filter(([, n]) => n > 1).slice(0, 5)).toEqual([]);
+    expect(duplicates.slice(0, 5)).toEqual([]);
     expect(missing.slice(0, 5)).toEqual([]);
     expect(fake.emails()).toHaveLength(SUBSCRIBERS * SERIES_STEPS.length);
     expect(kills).toBe(KILLS);

@@ -4,16 +4,14 @@
 // after accepting, and answers bursts of 429. Every subscriber must end with
 // every step accepted exactly once (idempotency applied), and the request
 // rate must stay within RESEND_RATE_LIMIT.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pacerIntervalMs } from '../../src/delivery/pacer';
 import { createTestApp, type TestApp } from '../support/app';
-import { seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
+import { finishedSeries, seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
+import { crashableWorker, delivery, killAndRestartUntilDone, startFaultyResend, tallyDeliveries } from '../support/exactly-once';
+import type { FakeResend } from '../support/fake-resend';
 import { seededRandom } from '../support/random';
-import { startFakeResend, type FakeResend } from '../support/fake-resend';
-import { workerEnv, workerProcess, type WorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
 
 const SUBSCRIBERS = 2000;
 const RATE = 10;
@@ -25,14 +23,9 @@ describe('exactly once under crashes, faults and rate limits', () => {
   let fake: FakeResend;
   let t: TestApp;
   let worker: WorkerProcess | undefined;
-  const logFile = join(mkdtempSync(join(tmpdir(), 'meridian-exactly-once-')), 'worker.log');
 
   beforeAll(async () => {
-    fake = await startFakeResend({
-      seed: SEED,
-      faults: { serverError: 0.1, dropAfterAccept: 0.05 },
-      maxLogEntries: 100_000,
-    });
+    fake = await startFaultyResend(SEED);
     // No in-process sender: the worker process under test delivers through the fake.
     t = await createTestApp('exactly', { DRIP_INTERVAL: '2s' }, { sender: false });
   });
@@ -48,60 +41,29 @@ describe('exactly once under crashes, faults and rate limits', () => {
     const seededMs = Date.now() - started;
     expect(await t.core.redis.zcard(t.core.keys.due)).toBe(SUBSCRIBERS);
 
-    worker = workerProcess(
-      workerEnv(t, fake, {
-        RESEND_RATE_LIMIT: String(RATE),
-        // CI runs this beside a busy loop on each core: event-loop stalls of
-        // 315 ms were seen there, past the 250 ms default (README). 600 ms: a 1.6 s spread at RATE 10.
-        RESEND_JITTER_BUDGET_MS: String(JITTER_BUDGET_MS),
-        DRIP_INTERVAL: '2s',
-        SCHEDULER_TICK: '200ms',
-        JOB_LOCK_DURATION: '3s',
-        WORKER_CONCURRENCY: '4',
-      }),
-      logFile,
-    );
+    worker = crashableWorker(t, fake, {
+      RESEND_RATE_LIMIT: String(RATE),
+      // CI runs this beside a busy loop on each core: event-loop stalls of
+      // 315 ms were seen there, past the 250 ms default (README). 600 ms: a 1.6 s spread at RATE 10.
+      RESEND_JITTER_BUDGET_MS: String(JITTER_BUDGET_MS),
+      DRIP_INTERVAL: '2s',
+    });
     // At 5% a run of ~80 answered requests can draw no drop at all (about 1 in 60 runs): script one.
     fake.injectNext({ kind: 'drop_after_accept' });
     await worker.start();
 
-    const random = seededRandom(SEED);
-    const pipelineDone = async () => {
-      const ledgers = await Promise.all(subs.map((s) => t.core.store.sendLedger(s.id)));
-      return ledgers.filter((l) => Object.keys(l).length === SERIES_STEPS.length).length;
-    };
-
-    let kills = 0;
-    let nextKillAt = Date.now() + 1500 + random() * 4000;
-    let nextBurstAt = Date.now() + 1000 + random() * 3000;
-    let bursts = 0;
-    // Only a hang waits this long: under load each worker restart alone can take 30 s.
-    const deadline = Date.now() + 400_000;
-    let done = 0;
-    let nextCheckAt = 0;
-    for (;;) {
-      // The completion check reads 2,000 ledgers; every half second is enough,
-      // and keeps this process (which hosts the fake) from stalling its own clock.
-      if (Date.now() >= nextCheckAt) {
-        done = await pipelineDone();
-        if (done === SUBSCRIBERS) break;
-        nextCheckAt = Date.now() + 500;
-      }
-      if (Date.now() > deadline) throw new Error(`only ${done}/${SUBSCRIBERS} finished the series in time (worker log: ${logFile})`);
-      if (kills < KILLS && Date.now() >= nextKillAt) {
-        await worker.kill();
-        kills += 1;
-        await sleep(200 + random() * 800);
-        await worker.start();
-        nextKillAt = Date.now() + 1500 + random() * 4000;
-      }
-      if (bursts < 6 && Date.now() >= nextBurstAt) {
-        fake.injectRateLimitBurst(2 + Math.floor(random() * 3), 1);
-        bursts += 1;
-        nextBurstAt = Date.now() + 2000 + random() * 3000;
-      }
-      await sleep(100);
-    }
+    const { kills, bursts } = await killAndRestartUntilDone({
+      worker,
+      fake,
+      random: seededRandom(SEED),
+      done: () => finishedSeries(t.core, subs),
+      total: SUBSCRIBERS,
+      kills: KILLS,
+      killSpreadMs: 4000,
+      rateLimitBursts: 6,
+      // Under load each worker restart alone can take 30 s.
+      timeoutMs: 400_000,
+    });
     // Let anything still in flight (there should be nothing) land before counting.
     await sleep(2000);
     await worker.stop();
@@ -109,14 +71,7 @@ describe('exactly once under crashes, faults and rate limits', () => {
 
     const emails = fake.emails();
     const requests = fake.requests();
-    const byKey = new Map<string, number>();
-    for (const e of emails) {
-      const step = e.tags.find((tag) => tag.name === 'step')?.value ?? '?';
-      for (const to of e.to) byKey.set(`${to} ${step}`, (byKey.get(`${to} ${step}`) ?? 0) + 1);
-    }
-    const duplicates = [...byKey].filter(([, n]) => n > 1);
-    const missing: string[] = [];
-    for (const s of subs) for (const step of SERIES_STEPS) if (!byKey.has(`${s.email} ${step}`)) missing.push(`${s.email} ${step}`);
+    const { duplicates, missing } = tallyDeliveries(emails, subs.flatMap((s) => SERIES_STEPS.map((step) => delivery(s.email, step))));
 
     const sendRequests = requests.filter((r) => r.path === '/emails/batch');
     const maxSliding = fake.maxRequestsPerSecond((r) => r.path === '/emails/batch');

@@ -3,16 +3,14 @@
 // with 500 and drops 5% of connections after accepting. Then the issue is
 // cancelled mid-send: no batch that had not started sends after the cancel,
 // and a reschedule sends the rest. Every reader gets the issue exactly once.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSendRecord } from '../../src/delivery/send-ledger';
 import { createTestApp, type TestApp } from '../support/app';
 import { sleep, waitFor } from '../support/drip';
-import { startFakeResend, type FakeResend } from '../support/fake-resend';
+import { crashableWorker, delivery, killAndRestart, startFaultyResend, tallyDeliveries } from '../support/exactly-once';
+import type { FakeResend } from '../support/fake-resend';
 import { sampleSource, seedReaders, SAMPLE_ISSUE_FILE } from '../support/newsletter';
-import { workerEnv, workerProcess, type WorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
 
 const READERS = 5000;
 const RATE = 25;
@@ -22,10 +20,9 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
   let fake: FakeResend;
   let t: TestApp;
   let worker: WorkerProcess | undefined;
-  const logFile = join(mkdtempSync(join(tmpdir(), 'meridian-nl-eo-')), 'worker.log');
 
   beforeAll(async () => {
-    fake = await startFakeResend({ seed: 8, faults: { serverError: 0.1, dropAfterAccept: 0.05 }, maxLogEntries: 100_000 });
+    fake = await startFaultyResend(8);
     t = await createTestApp('nleo', {}, { sender: false });
   });
   afterAll(async () => {
@@ -37,15 +34,8 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
   it('each reader gets it exactly once; nothing unstarted goes out after cancel', async () => {
     const zones = ['Europe/London', 'America/New_York', 'Asia/Tokyo', null];
     const readers = await seedReaders(t.core, Array.from({ length: READERS }, (_, i) => ({ label: `nleo${i}`, timeZone: zones[i % 4]! })), 200);
-    worker = workerProcess(
-      workerEnv(t, fake, {
-        RESEND_RATE_LIMIT: String(RATE),
-        SCHEDULER_TICK: '200ms',
-        JOB_LOCK_DURATION: '3s',
-        WORKER_CONCURRENCY: '4',
-      }),
-      logFile,
-    );
+    worker = crashableWorker(t, fake, { RESEND_RATE_LIMIT: String(RATE) });
+    const { logFile } = worker;
     // At 5% a run can draw no drop at all: script one, so the fault always happens.
     fake.injectNext({ kind: 'drop_after_accept' });
     await worker.start();
@@ -56,9 +46,7 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
     // Two SIGKILLs mid-send.
     for (const at of [700, 1500]) {
       await waitFor(async () => (await sent()) >= at, 120_000, async () => `sent ${await sent()} (worker log ${logFile})`);
-      await worker.kill();
-      await sleep(300);
-      await worker.start();
+      await killAndRestart(worker, 300);
     }
     // Cancel mid-send.
     await waitFor(async () => (await sent()) >= 2300, 120_000, async () => `sent ${await sent()}`);
@@ -93,10 +81,7 @@ describe('newsletter exactly once under crashes, faults, cancel and reschedule',
     await worker.stop();
 
     const emails = fake.emails().filter((e) => e.tags.some((tag) => tag.name === 'step' && tag.value === ISSUE));
-    const counts = new Map<string, number>();
-    for (const e of emails) for (const to of e.to) counts.set(to, (counts.get(to) ?? 0) + 1);
-    const duplicates = [...counts].filter(([, n]) => n > 1);
-    const missing = readers.filter((r) => !counts.has(r.email)).map((r) => r.email);
+    const { duplicates, missing } = tallyDeliveries(emails, readers.map((r) => delivery(r.email, ISSUE)));
     const requests = fake.requests().filter((r) => r.path === '/emails/batch');
     const final = await t.core.newsletters.get(ISSUE);
     console.log(

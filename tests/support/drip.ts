@@ -73,6 +73,12 @@ export class RecordingTransport implements Transport {
   }
 }
 
+/** How many of `subs` have every step of the series in their send ledger. */
+export async function finishedSeries(core: Core, subs: readonly Subscriber[]): Promise<number> {
+  const ledgers = await Promise.all(subs.map((s) => core.store.sendLedger(s.id)));
+  return ledgers.filter((l) => Object.keys(l).length === SERIES_STEPS.length).length;
+}
+
 /** Polls `check` until it returns true; throws with `describe()` after `timeoutMs`. */
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string | Promise<string> = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -10,6 +10,8 @@ const START_TIMEOUT_MS = 120_000;
 
 export interface WorkerProcess {
   readonly starts: number;
+  /** Every start's stdout and stderr, appended. */
+  readonly logFile: string;
   start(): Promise<void>;
   /** SIGKILL: no shutdown hooks, in-flight jobs are left active with their locks. */
   kill(): Promise<void>;
@@ -20,7 +22,8 @@ export interface WorkerProcess {
 
 /**
  * What a worker process needs to share a test app's Redis, prefix and secrets
- * and send to a fake Resend; `settings` adds or overrides the rest.
+ * and send to a fake Resend; `settings` adds or overrides the rest (with
+ * REDIS_CLUSTER_NODES, the app's cluster stands for the suite's Redis).
  */
 export function workerEnv(
   app: { config: { redisPrefix: string; appSecret: string; publicUrl: string } },
@@ -29,7 +32,7 @@ export function workerEnv(
 ): Record<string, string> {
   return {
     NODE_ENV: 'test',
-    REDIS_URL: testRedisUrl(),
+    ...(settings.REDIS_CLUSTER_NODES ? {} : { REDIS_URL: testRedisUrl() }),
     REDIS_PREFIX: app.config.redisPrefix,
     APP_SECRET: app.config.appSecret,
     PUBLIC_URL: app.config.publicUrl,
@@ -50,6 +53,7 @@ export function workerProcess(env: Record<string, string>, logFile: string): Wor
     get starts() {
       return starts;
     },
+    logFile,
     running: () => child !== null && child.exitCode === null && child.signalCode === null,
     async start() {
       starts += 1;
