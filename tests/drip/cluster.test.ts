@@ -5,15 +5,13 @@
 // {prefix}, so every queue's keys and every script's keys share one slot.
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResendTransport } from '../../src/delivery/resend';
-import { startWorkers, type WorkerSet } from '../../src/runtime/workers';
 import { reindexDirectory } from '../../src/subscribers/reindex';
 import { RedisSessionStore } from '../../src/admin/session-store';
 import type { Session } from 'fastify';
 import { createTestApp, type TestApp } from '../support/app';
-import { finishedSeries, seedSubscribers, SERIES, SERIES_STEPS, sleep, waitFor } from '../support/drip';
+import { acceptedSteps, finishedSeries, seedSubscribers, SERIES, SERIES_STEPS, sleep, startSeriesOnFake, waitFor } from '../support/drip';
 import { crashableWorker, delivery, killAndRestartUntilDone, startFaultyResend, tallyDeliveries } from '../support/exactly-once';
-import { startFakeResend, type FakeResend } from '../support/fake-resend';
+import type { FakeResend } from '../support/fake-resend';
 import { seededRandom } from '../support/random';
 import { startRedisCluster, type TestCluster } from '../support/redis-cluster';
 import type { WorkerProcess } from '../support/worker-process';
@@ -58,25 +56,17 @@ async function expectOneSlot(t: TestApp): Promise<number> {
 describe('Meridian on a 3-master Redis Cluster', () => {
   let fake: FakeResend;
   let t: TestApp;
-  let workers: WorkerSet;
+  let close: (() => Promise<void>) | undefined;
   const ENV = () => ({ REDIS_CLUSTER_NODES: cluster.nodes, DRIP_INTERVAL: '1s', SCHEDULER_TICK: '200ms', RESEND_RATE_LIMIT: '50' });
 
   beforeAll(async () => {
-    fake = await startFakeResend();
-    t = await createTestApp('cluster', ENV(), { transport: new ResendTransport({ apiKey: fake.apiKey, baseUrl: fake.url }) });
-    workers = await startWorkers(t.core, { scheduler: true, sender: true });
+    ({ fake, t, close } = await startSeriesOnFake('cluster', ENV()));
   });
   afterAll(async () => {
-    await workers?.close();
-    await t?.close();
-    await fake?.stop();
+    await close?.();
   });
 
-  const stepsTo = (address: string) =>
-    fake
-      .emails()
-      .filter((e) => e.to.includes(address))
-      .map((e) => e.tags.find((tag) => tag.name === 'step')?.value);
+  const stepsTo = (address: string) => acceptedSteps(fake, address);
 
   it('runs on a Cluster client with the hash-tagged prefix', () => {
     expect(t.core.redis).toBeInstanceOf(Cluster);

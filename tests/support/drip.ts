@@ -1,11 +1,15 @@
 // Helpers for the drip integration tests (tests/drip/): seeding confirmed
-// subscribers straight through the store, a recording transport, and a
-// bounded polling wait.
+// subscribers straight through the store, a recording transport, the whole
+// series in process against the fake Resend, and a bounded polling wait.
 import { DEFAULT_TOPICS } from '../../src/content/topics';
+import { ResendTransport } from '../../src/delivery/resend';
 import type { BatchOptions, OutgoingEmail, SendOutcome, Transport } from '../../src/delivery/transport';
 import type { Core } from '../../src/runtime/compose';
+import { startWorkers } from '../../src/runtime/workers';
 import { enrolFirstSequence } from '../../src/sequences/enrolment';
 import type { Subscriber } from '../../src/subscribers/types';
+import { createTestApp, type TestApp } from './app';
+import { startFakeResend, type FakeResend } from './fake-resend';
 
 export const SERIES = 'sciatica-series';
 export const SERIES_STEPS = ['welcome', 'mechanisms', 'medication-free-relief', 'lasting-effects'] as const;
@@ -71,6 +75,33 @@ export class RecordingTransport implements Transport {
   to(address: string): RecordedEmail[] {
     return this.sent.filter((e) => e.to === address);
   }
+}
+
+/**
+ * A test app that sends through a fresh fake Resend, with the drip scheduler
+ * and a send worker in process (as `npm start` runs them). `close` stops all three.
+ */
+export async function startSeriesOnFake(label: string, env: Record<string, string>): Promise<{ fake: FakeResend; t: TestApp; close(): Promise<void> }> {
+  const fake = await startFakeResend();
+  const t = await createTestApp(label, env, { transport: new ResendTransport({ apiKey: fake.apiKey, baseUrl: fake.url }) });
+  const workers = await startWorkers(t.core, { scheduler: true, sender: true });
+  return {
+    fake,
+    t,
+    async close() {
+      await workers.close();
+      await t.close();
+      await fake.stop();
+    },
+  };
+}
+
+/** The step tags of what `fake` accepted for `address`, in the order it accepted them. */
+export function acceptedSteps(fake: FakeResend, address: string): (string | undefined)[] {
+  return fake
+    .emails()
+    .filter((e) => e.to.includes(address))
+    .map((e) => e.tags.find((tag) => tag.name === 'step')?.value);
 }
 
 /** How many of `subs` have every step of the series in their send ledger. */
