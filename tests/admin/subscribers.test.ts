@@ -106,6 +106,11 @@ describe('subscriber pages', () => {
     expect(lines.length).toBeGreaterThan(130);
     expect(csv.body).toContain(`'=cmd@example.org`);
     expect(csv.body).not.toMatch(/^=/m);
+    // By status: only that status's lines.
+    const pending = (await get('/admin/export/subscribers.csv?status=pending')).body.trim().split('\n').slice(1);
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.length).toBeLessThan(lines.length - 1);
+    expect(pending.filter((line) => line.split(',')[1] !== 'pending')).toEqual([]);
   });
 });
 

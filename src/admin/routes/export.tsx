@@ -1,9 +1,10 @@
 // /admin/export: a streamed CSV of subscribers, optionally by status.
 import type { FastifyInstance } from 'fastify';
-import { Directory, type ListFilter } from '../../subscribers/directory';
-import { STATUSES, type SubscriberStatus } from '../../subscribers/types';
+import { Directory } from '../../subscribers/directory';
+import { STATUSES } from '../../subscribers/types';
 import type { AdminContext, AdminSection } from '../context';
 import { exportCsv, EXPORT_COLUMNS } from '../export';
+import { listFilterOf } from '../list-filter';
 import { adminPage } from '../respond';
 
 export function registerExportRoutes(app: FastifyInstance, ctx: AdminContext): void {
@@ -37,8 +38,8 @@ export function registerExportRoutes(app: FastifyInstance, ctx: AdminContext): v
   );
 
   app.get<{ Querystring: { status?: string } }>('/subscribers.csv', async (request, reply) => {
-    const status = request.query.status;
-    const filter: ListFilter = typeof status === 'string' && (STATUSES as readonly string[]).includes(status) ? { status: status as SubscriberStatus } : {};
+    // The export form offers the status alone.
+    const filter = listFilterOf({ status: request.query.status });
     request.log.info({ admin: request.session.user, status: filter.status ?? 'any' }, 'subscriber CSV export');
     const day = new Date().toISOString().slice(0, 10);
     return reply

@@ -1,14 +1,14 @@
 // /admin/subscribers: search, filtered lists, one subscriber's story and the
 // actions on it. Thin: the directory, the store and the service do the work.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isTopicId } from '../../content/topics';
 import { ConfirmationQueue } from '../../delivery/transactional';
 import { ruleFromConfig } from '../../drip/scheduler';
 import { canonicalAddress } from '../../subscribers/address';
-import { Directory, type ListFilter } from '../../subscribers/directory';
-import { STATUSES, type Subscriber, type SubscriberStatus } from '../../subscribers/types';
+import { Directory } from '../../subscribers/directory';
+import type { Subscriber } from '../../subscribers/types';
 import { SubscriberEvents } from '../../webhooks/subscriber-events';
 import type { AdminContext, AdminSection } from '../context';
+import { listFilterOf } from '../list-filter';
 import { explainNextSend } from '../next-send';
 import { SubscriberPage } from '../pages/subscriber';
 import { SubscribersPage } from '../pages/subscribers';
@@ -25,17 +25,6 @@ const NOTICES: Record<string, string> = {
 
 type Query = Record<string, string | undefined>;
 const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-function filterOf(q: Query): ListFilter {
-  const filter: ListFilter = {};
-  const status = one(q.status);
-  if (status && (STATUSES as readonly string[]).includes(status)) filter.status = status as SubscriberStatus;
-  const topic = one(q.topic);
-  if (topic && isTopicId(topic)) filter.topic = topic;
-  const step = one(q.step);
-  if (step && /^[A-Za-z0-9-]{1,64}\/[A-Za-z0-9-]{1,64}$/.test(step)) filter.step = step;
-  return filter;
-}
 
 const byAdmin = (request: FastifyRequest) => `console (${request.session.user ?? 'admin'})`;
 const noMeta = { ip: null, userAgent: null };
@@ -79,7 +68,7 @@ export function registerSubscriberRoutes(app: FastifyInstance, ctx: AdminContext
       if (found) return reply.redirect(`/admin/subscribers/${found.id}`, 303);
       return adminPage(request, reply, { title: 'Subscribers' }, <SubscribersPage q={search} filter={{}} rows={[]} next={null} searched notice={notice} queryString={() => ''} />);
     }
-    const filter = filterOf(q);
+    const filter = listFilterOf(q);
     const page = await directory.list(filter, one(q.cursor), 50);
     const queryString = (cursor: string) => {
       const p = new URLSearchParams();
