@@ -12,7 +12,6 @@ import { createTestApp, type TestApp } from '../support/app';
 import { acceptedSteps, finishedSeries, seedSubscribers, SERIES, SERIES_STEPS, sleep, startSeriesOnFake, waitFor } from '../support/drip';
 import { crashableWorker, delivery, killAndRestartUntilDone, startFaultyResend, tallyDeliveries } from '../support/exactly-once';
 import type { FakeResend } from '../support/fake-resend';
-import { seededRandom } from '../support/random';
 import { startRedisCluster, type TestCluster } from '../support/redis-cluster';
 import type { WorkerProcess } from '../support/worker-process';
 
@@ -154,7 +153,7 @@ describe('exactly once on a Redis Cluster under crashes, faults and rate limits'
     const { kills, bursts } = await killAndRestartUntilDone({
       worker,
       fake,
-      random: seededRandom(SEED),
+      seed: SEED,
       done: () => finishedSeries(t.core, subs),
       total: SUBSCRIBERS,
       kills: KILLS,

@@ -10,7 +10,6 @@ import { createTestApp, type TestApp } from '../support/app';
 import { finishedSeries, seedSubscribers, SERIES, SERIES_STEPS, sleep } from '../support/drip';
 import { crashableWorker, delivery, killAndRestartUntilDone, startFaultyResend, tallyDeliveries } from '../support/exactly-once';
 import type { FakeResend } from '../support/fake-resend';
-import { seededRandom } from '../support/random';
 import type { WorkerProcess } from '../support/worker-process';
 
 const SUBSCRIBERS = 2000;
@@ -55,7 +54,7 @@ describe('exactly once under crashes, faults and rate limits', () => {
     const { kills, bursts } = await killAndRestartUntilDone({
       worker,
       fake,
-      random: seededRandom(SEED),
+      seed: SEED,
       done: () => finishedSeries(t.core, subs),
       total: SUBSCRIBERS,
       kills: KILLS,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from './drip';
 import { startFakeResend, type AcceptedEmail, type FakeResend } from './fake-resend';
+import { seededRandom } from './random';
 import { workerEnv, workerProcess, type WorkerProcess } from './worker-process';
 
 /** A fake Resend that answers 10% of requests with 500 and drops 5% of connections after accepting. */
@@ -35,16 +36,16 @@ export async function killAndRestart(worker: WorkerProcess, pauseMs: number): Pr
 export interface CrashScript {
   worker: WorkerProcess;
   fake: FakeResend;
-  /** Seeded: every run kills and throttles at the same moments. */
-  random: () => number;
+  /** Every run with the same seed kills and throttles at the same moments. */
+  seed: number;
   /** How many readers are done; checked twice a second, since it may read thousands of ledgers. */
   done: () => Promise<number>;
   /** The run ends when `done()` reaches this. */
   total: number;
-  /** SIGKILLs, each followed by a restart; the first 1.5 s in, then 1.5 s plus up to `killSpreadMs` apart. */
+  /** SIGKILLs, each followed by a restart, 1.5 s plus up to `killSpreadMs` apart (the first as long after the start). */
   kills: number;
   killSpreadMs: number;
-  /** Bursts of two to four 429 answers, 2 to 5 s apart. */
+  /** Bursts of two to four 429 answers, 2 to 5 s apart (the first 1 to 4 s after the start). */
   rateLimitBursts: number;
   /** Only a hang waits this long. */
   timeoutMs: number;
@@ -56,10 +57,11 @@ export interface CrashScript {
  * bursts happened (all of them, unless the run finished first).
  */
 export async function killAndRestartUntilDone(s: CrashScript): Promise<{ kills: number; bursts: number }> {
+  const random = seededRandom(s.seed);
   let kills = 0;
   let bursts = 0;
-  let nextKillAt = Date.now() + 1500 + s.random() * s.killSpreadMs;
-  let nextBurstAt = Date.now() + 1000 + s.random() * 3000;
+  let nextKillAt = Date.now() + 1500 + random() * s.killSpreadMs;
+  let nextBurstAt = Date.now() + 1000 + random() * 3000;
   const deadline = Date.now() + s.timeoutMs;
   let done = 0;
   let nextCheckAt = 0;
@@ -72,14 +74,14 @@ export async function killAndRestartUntilDone(s: CrashScript): Promise<{ kills: 
     }
     if (Date.now() > deadline) throw new Error(`only ${done}/${s.total} done in time (worker log: ${s.worker.logFile})`);
     if (kills < s.kills && Date.now() >= nextKillAt) {
-      await killAndRestart(s.worker, 200 + s.random() * 800);
+      await killAndRestart(s.worker, 200 + random() * 800);
       kills += 1;
-      nextKillAt = Date.now() + 1500 + s.random() * s.killSpreadMs;
+      nextKillAt = Date.now() + 1500 + random() * s.killSpreadMs;
     }
     if (bursts < s.rateLimitBursts && Date.now() >= nextBurstAt) {
-      s.fake.injectRateLimitBurst(2 + Math.floor(s.random() * 3), 1);
+      s.fake.injectRateLimitBurst(2 + Math.floor(random() * 3), 1);
       bursts += 1;
-      nextBurstAt = Date.now() + 2000 + s.random() * 3000;
+      nextBurstAt = Date.now() + 2000 + random() * 3000;
     }
     await sleep(100);
   }
