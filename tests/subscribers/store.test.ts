@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TOPICS } from '../../src/content/topics';
 import { reindexDirectory } from '../../src/subscribers/reindex';
 import { addressLimitKey } from '../../src/subscribers/signup-limits';
-import type { SignupInput } from '../../src/subscribers/store';
+import { F, SEND_FIELD_PREFIX } from '../../src/subscribers/record';
+import { toSubscriber, type SignupInput } from '../../src/subscribers/store';
 import { createTestApp, type TestApp } from '../support/app';
 import { FORM, form, keysWithPrefix } from '../http/helpers';
 
@@ -50,6 +51,22 @@ describe('signup through the service', () => {
     expect((await t.core.store.findByCanonical('tz@example.com'))!.timeZone).toBeNull();
     await t.core.service.signup({ email: 'tz2@example.com', consent: 'yes', timeZone: 'Not/AZone' }, META, 'signup-page');
     expect((await t.core.store.findByCanonical('tz2@example.com'))!.timeZone).toBeNull();
+  });
+});
+
+describe('reading records', () => {
+  it('get and getMany read every field toSubscriber knows, and not the send ledger beside them', async () => {
+    const { store, redis, keys } = t.core;
+    expect((await t.core.service.signup({ email: 'view@example.com', consent: 'yes', firstName: 'Vi' }, META, 'signup-page')).ok).toBe(true);
+    const s = (await store.findByCanonical('view@example.com'))!;
+    // Every field of the record set, so a field toSubscriber reads but the narrow read leaves out shows up as a difference.
+    const everyField = Object.fromEntries(Object.values(F).map((name, i) => [name, String(1_700_000_000_000 + i)]));
+    await redis.hset(keys.subscriber(s.id), { ...everyField, [F.status]: 'paused', [F.topics]: DEFAULT_TOPICS.join(','), [F.email]: 'view@example.com' });
+    await redis.hset(keys.subscriber(s.id), `${SEND_FIELD_PREFIX}1`, 'sx', `${SEND_FIELD_PREFIX}2`, 'sy');
+    const full = toSubscriber(await redis.hgetall(keys.subscriber(s.id)), s.id);
+    expect(await store.get(s.id)).toEqual(full);
+    expect(await store.getMany([s.id, 'no-such-id'])).toEqual([full, null]);
+    expect(await store.get('no-such-id')).toBeNull();
   });
 });
 
