@@ -9,6 +9,7 @@ import { newsletterEmails, personaliserFor } from '../../src/newsletters/sender'
 import type { Core } from '../../src/runtime/compose';
 import { consentWording } from '../../src/content/consent';
 import { batchBody } from './floor';
+import { markInstalled } from './send';
 
 export const BENCH_ISSUE = 'bench-issue';
 export const BENCH_ISSUE_FILE = 'newsletters/2026-12-sitting-with-sciatica.md';
@@ -17,6 +18,7 @@ const META = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Ap
 
 /** Confirmed readers with only the newsletter topic, through the real signup and confirm scripts. */
 export async function seedNewsletterReaders(core: Core, count: number, label: string, concurrency = 100): Promise<PlannedRecipient[]> {
+  await markInstalled(core);
   const wording = consentWording(core.config.consentTextVersion, core.config.clinic.name);
   const zones = ['Europe/London', 'America/New_York', 'Asia/Tokyo', null];
   const names = ['Maria', 'José', 'Zoë', null, 'Siobhán', 'Łukasz', null, 'Anne-Marie'];

@@ -10,6 +10,7 @@ import { dripEmails } from '../../src/drip/sender';
 import type { PlannedRecipient } from '../../src/drip/store';
 import { createPersonaliser } from '../../src/render/render';
 import { compose, type Core } from '../../src/runtime/compose';
+import { ensureDirectoryIndexes } from '../../src/subscribers/reindex';
 import { enrolFirstSequence, findSequence } from '../../src/sequences/enrolment';
 import type { TemplateId } from '../../src/render/templates';
 import type { FakeResendChild } from './fake-resend-child';
@@ -44,7 +45,18 @@ export function benchCore(redisUrl: string, env: Record<string, string>): Core {
 const META = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' };
 
 /** Signs up and confirms `count` subscribers through the store (the real Lua scripts), all due at once. */
+/**
+ * What the first `npm start` or `npm run worker` on an empty Redis leaves: the
+ * record-layout marker, so the bench's workers find a current installation, as
+ * in production, instead of each checking every seeded record at start.
+ */
+export async function markInstalled(core: Core): Promise<void> {
+  const checked = await ensureDirectoryIndexes(core.redis, core.keys);
+  if (checked && checked.subscribers > 0) throw new Error(`bench prefix ${core.keys.prefix} already held ${checked.subscribers} subscribers; use a fresh prefix`);
+}
+
 export async function seedConfirmed(core: Core, count: number, label: string, concurrency = 100): Promise<PlannedRecipient[]> {
+  await markInstalled(core);
   const wording = consentWording(core.config.consentTextVersion, core.config.clinic.name);
   const out: PlannedRecipient[] = new Array(count);
   let next = 0;
