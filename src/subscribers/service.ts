@@ -154,9 +154,8 @@ export class SubscriptionService {
     const wording = this.consent();
     const form = /^[a-z0-9-]{1,40}$/.test(input.form ?? '') ? input.form! : defaultForm;
     // An erased address may come back only like this, through a fresh double
-    // opt-in; the tombstone is checked for every signup (same work whatever
-    // the answer) and the new ledger records that it was there.
-    const afterErasure = await this.deps.store.isErased(address.canonical);
+    // opt-in: store.signup checks the tombstone for every signup (same work
+    // whatever the answer) and the new ledger entry records that it was there.
     const result = await this.deps.store.signup(
       {
         email: address.email,
@@ -168,7 +167,6 @@ export class SubscriptionService {
         consentText: wording.text,
         form,
         meta,
-        afterErasure,
       },
       this.deps.limiter.options.confirmationResendMs,
     );
@@ -179,7 +177,7 @@ export class SubscriptionService {
       subscriberId: result.subscriber.id,
       confirmationAt: result.outcome === 'send-confirmation' ? result.subscriber.confirmationSentAt : null,
     });
-    this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form, ...(afterErasure ? { afterErasure } : {}) }, 'signup');
+    this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form, ...(result.afterErasure ? { afterErasure: true } : {}) }, 'signup');
     // The same answer for new, pending, active, paused and suppressed
     // addresses: the form must not reveal who is subscribed.
     return { ok: true, message: CHECK_INBOX };

@@ -1,7 +1,14 @@
 // Abuse limits for signups, shared by every web process through Redis.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Result } from 'ioredis';
 import type { RedisClient } from '../redis/connection';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    meridianSignupLimits(...args: (string | number)[]): Result<[string, number], Context>;
+  }
+}
 
 export interface SignupLimitOptions {
   /** Signups one IP address may make per hour. */
@@ -18,54 +25,46 @@ export const DEFAULT_SIGNUP_LIMITS: SignupLimitOptions = {
   confirmationResendMs: 2 * 60_000,
 };
 
+const WINDOW_SECONDS = 3600;
+
+/** The per-IP counter: erasure deletes those of every IP the person's consent ledger recorded (store.erase). */
+export function ipLimitKey(rateLimitPrefix: string, ip: string): string {
+  return `${rateLimitPrefix}:ip:${ip}`;
+}
+
 /**
  * The per-address counter is keyed by a digest, never the address itself, so
  * no key name holds personal data; erasure deletes it (store.erase).
  */
 export function addressLimitKey(rateLimitPrefix: string, canonical: string): string {
-  return `${rateLimitPrefix}:addr:${addressLimitId(canonical)}`;
-}
-
-function addressLimitId(canonical: string): string {
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+  return `${rateLimitPrefix}:addr:${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
 }
 
 export type LimitCheck = { ok: true } | { ok: false; retryAfterSeconds: number; scope: 'ip' | 'address' };
 
 export class SignupLimiter {
-  private readonly byIp: RateLimiterRedis;
-  private readonly byAddress: RateLimiterRedis;
-
   constructor(
-    redis: RedisClient,
-    keyPrefix: string,
+    private readonly redis: RedisClient,
+    private readonly keyPrefix: string,
     readonly options: SignupLimitOptions = DEFAULT_SIGNUP_LIMITS,
   ) {
-    this.byIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:ip`, points: options.perIpPerHour, duration: 3600 });
-    this.byAddress = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${keyPrefix}:addr`,
-      points: options.perAddressPerHour,
-      duration: 3600,
+    // One script for both counters: a signup pays one round trip for its limits, not one per limit.
+    redis.defineCommand('meridianSignupLimits', {
+      numberOfKeys: 2,
+      lua: readFileSync(new URL('./scripts/signup-limits.lua', import.meta.url), 'utf8'),
     });
   }
 
+  /** Counts one attempt against the IP's limit and, when that one allows it, the address's. A Redis failure throws: it is not "too many requests". */
   async check(ip: string, canonical: string): Promise<LimitCheck> {
-    const ipResult = await this.consume(this.byIp, ip);
-    if (ipResult !== null) return { ok: false, retryAfterSeconds: ipResult, scope: 'ip' };
-    const addrResult = await this.consume(this.byAddress, addressLimitId(canonical));
-    if (addrResult !== null) return { ok: false, retryAfterSeconds: addrResult, scope: 'address' };
-    return { ok: true };
-  }
-
-  /** null when allowed, else seconds until the next attempt is allowed. */
-  private async consume(limiter: RateLimiterRedis, key: string): Promise<number | null> {
-    try {
-      await limiter.consume(key);
-      return null;
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw err; // a Redis failure is not "too many requests"
-    }
+    const [scope, msLeft] = await this.redis.meridianSignupLimits(
+      ipLimitKey(this.keyPrefix, ip),
+      addressLimitKey(this.keyPrefix, canonical),
+      WINDOW_SECONDS,
+      this.options.perIpPerHour,
+      this.options.perAddressPerHour,
+    );
+    if (scope === 'ok') return { ok: true };
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Number(msLeft) / 1000)), scope: scope === 'ip' ? 'ip' : 'address' };
   }
 }

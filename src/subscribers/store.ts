@@ -13,14 +13,15 @@ import { CONSENT_LEDGER_MAX, consentDigest, consentWordingField, decodeLedgerEnt
 import { withDirectory } from './directory';
 import { preferenceLimitKey } from './preference-limits';
 import { F, readableRecord, sendLedgerOf, storedFields, type RecordField } from './record';
-import { addressLimitKey } from './signup-limits';
+import { addressLimitKey, ipLimitKey } from './signup-limits';
 import { STATUSES, type Subscriber, type SubscriberStatus } from './types';
 
 const script = (name: string) => readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    meridianSignup(...args: (string | number)[]): Result<[string, string, string], Context>;
+    meridianSignup(...args: (string | number)[]): Result<[string, string, string, (string | null)[]], Context>;
+    meridianSignupLookup(...args: (string | number)[]): Result<[number, string | null], Context>;
     meridianTransition(...args: (string | number)[]): Result<[string, string], Context>;
     meridianPurgePending(...args: (string | number)[]): Result<number, Context>;
     meridianErase(...args: (string | number)[]): Result<number, Context>;
@@ -38,17 +39,19 @@ export interface SignupInput {
   /** Which form: "signup-page", "embed", "api" ... */
   form: string;
   meta: RequestMeta;
-  /** The address carries a tombstone: this double opt-in brings an erased address back, and the ledger says so. */
-  afterErasure?: boolean;
 }
 
-export type SignupResult =
+export type SignupResult = (
   /** A confirmation email should go out now. */
   | { outcome: 'send-confirmation'; subscriber: Subscriber }
   /** Pending, but one was sent moments ago: send nothing, answer the same. */
   | { outcome: 'throttled'; subscriber: Subscriber }
   /** Already confirmed, paused or suppressed: send nothing, answer the same. */
-  | { outcome: 'no-change'; subscriber: Subscriber };
+  | { outcome: 'no-change'; subscriber: Subscriber }
+) & {
+  /** The address carried a tombstone: this double opt-in brings an erased address back, and its ledger entry says so. */
+  afterErasure: boolean;
+};
 
 export type TransitionResult = 'ok' | 'unchanged' | 'skip' | 'missing';
 
@@ -87,6 +90,7 @@ export class SubscriberStore {
     this.now = options.clock ?? Date.now;
     // Each keeps the directory (console lists, counts, daily figures) in step.
     redis.defineCommand('meridianSignup', { numberOfKeys: 6, lua: withDirectory(script('signup')) });
+    redis.defineCommand('meridianSignupLookup', { numberOfKeys: 2, lua: script('signup-lookup') });
     redis.defineCommand('meridianTransition', { numberOfKeys: 5, lua: withDirectory(script('transition')) });
     redis.defineCommand('meridianPurgePending', { numberOfKeys: 6, lua: withDirectory(script('purge-pending')) });
     redis.defineCommand('meridianErase', { numberOfKeys: 8, lua: withDirectory(script('erase')) });
@@ -98,6 +102,11 @@ export class SubscriberStore {
    */
   async signup(input: SignupInput, confirmationThrottleMs: number, entryOverride?: LedgerEntry): Promise<SignupResult> {
     const at = this.now();
+    // One round trip for both reads: the tombstone, checked for every signup
+    // (the same work whatever the answer) and recorded in the new ledger
+    // entry, and the id the address already has.
+    const [erased, known] = await this.redis.meridianSignupLookup(this.keys.tombstones, this.keys.canonicalIndex, this.tombstone(input.canonical), input.canonical);
+    const afterErasure = Number(erased) === 1;
     const fields = storedFields({
       email: input.email,
       firstName: input.firstName ?? '',
@@ -113,14 +122,15 @@ export class SubscriberStore {
       ledgerEntry('signup', at, input.form, input.meta, {
         consentVersion: input.consentVersion,
         consentDigest: digest,
-        detail: { topics: [...input.topics], ...(input.afterErasure ? { afterErasure: true } : {}) },
+        detail: { topics: [...input.topics], ...(afterErasure ? { afterErasure: true } : {}) },
       });
     const stored = encodeLedgerEntry(entry);
-    let candidate = (await this.redis.hget(this.keys.canonicalIndex, input.canonical)) ?? newSubscriberId();
+    let candidate = known || newSubscriberId();
     // The index can change between the read and the script (a racing signup);
     // the script then names the winner and we go again with its id.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [outcome, id] = await this.redis.meridianSignup(
+      // The reply carries the record as the script left it: no read of our own.
+      const [outcome, id, , values] = await this.redis.meridianSignup(
         this.keys.canonicalIndex,
         this.keys.subscriber(candidate),
         this.keys.consent(candidate),
@@ -139,16 +149,17 @@ export class SubscriberStore {
         CONSENT_LEDGER_MAX,
         stored.userAgent?.digest ?? '',
         stored.userAgent?.text ?? '',
+        ...SUBSCRIBER_VIEW,
       );
       if (outcome === 'retry') {
         candidate = id;
         continue;
       }
-      const subscriber = await this.get(id);
+      const subscriber = subscriberFrom(values, id);
       if (!subscriber) throw new Error(`Subscriber ${id} vanished right after signup; retry the request.`);
-      if (outcome === 'send') return { outcome: 'send-confirmation', subscriber };
-      if (outcome === 'throttled') return { outcome: 'throttled', subscriber };
-      return { outcome: 'no-change', subscriber };
+      if (outcome === 'send') return { outcome: 'send-confirmation', subscriber, afterErasure };
+      if (outcome === 'throttled') return { outcome: 'throttled', subscriber, afterErasure };
+      return { outcome: 'no-change', subscriber, afterErasure };
     }
     throw new Error('Signup kept racing with concurrent signups for the same address; retry the request.');
   }
@@ -390,7 +401,7 @@ export class SubscriberStore {
     if (removed !== 1) return false;
     // Counters only, so outside the script: one key at a time keeps this
     // valid on Redis Cluster, where these keys live in other slots.
-    const counters = [preferenceLimitKey(this.keys.rateLimit, id), ...[...ips].map((ip) => `${this.keys.rateLimit}:ip:${ip}`)];
+    const counters = [preferenceLimitKey(this.keys.rateLimit, id), ...[...ips].map((ip) => ipLimitKey(this.keys.rateLimit, ip))];
     await Promise.all(counters.map((key) => this.redis.unlink(key)));
     return true;
   }

@@ -12,8 +12,15 @@
 -- KEYS[4] consent wordings hash   ARGV[8] wording field (version#digest)   ARGV[9] the exact words
 -- ARGV[10] consent ledger cap
 -- KEYS[6] user agents hash   ARGV[11] user-agent digest ("" for none)   ARGV[12] the user agent
--- Returns {outcome, id, previousStatus}; outcome is send | throttled | none | retry
+-- ARGV[13..] the record fields the caller reads back (SUBSCRIBER_VIEW in store.ts)
+-- Returns {outcome, id, previousStatus, values}; outcome is send | throttled | none | retry;
+-- values are those fields as the script left the record (HMGET; empty on
+-- retry), so the caller needs no read of its own.
 -- Field names are F's (record.lua, prepended with directory.lua).
+
+local function reply(outcome, previous)
+  return {outcome, ARGV[1], previous, redis.call('HMGET', KEYS[2], unpack(ARGV, 13))}
+end
 
 local existing = redis.call('HGET', KEYS[1], ARGV[2])
 if existing and existing ~= ARGV[1] then
@@ -53,18 +60,18 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
   if ARGV[11] ~= '' then redis.call('HSETNX', KEYS[6], ARGV[11], ARGV[12]) end
   redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
-  return {'send', ARGV[1], ''}
+  return reply('send', '')
 end
 
 local status = redis.call('HGET', KEYS[2], F.status)
 if status ~= 'pending' and status ~= 'unsubscribed' then
   -- Confirmed, paused or suppressed: nothing changes, and the caller answers
   -- exactly as for a new address so the form reveals nothing.
-  return {'none', ARGV[1], status}
+  return reply('none', status)
 end
 local last = tonumber(redis.call('HGET', KEYS[2], F.confirmationSentAt) or '0')
 if status == 'pending' and now - last < tonumber(ARGV[4]) then
-  return {'throttled', ARGV[1], status}
+  return reply('throttled', status)
 end
 local before = dir_state(ARGV[7], ARGV[1])
 if status == 'unsubscribed' then
@@ -79,4 +86,4 @@ dir_count(ARGV[7], ARGV[6])
 redis.call('HSETNX', KEYS[4], ARGV[8], ARGV[9])
 if ARGV[11] ~= '' then redis.call('HSETNX', KEYS[6], ARGV[11], ARGV[12]) end
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
-return {'send', ARGV[1], status}
+return reply('send', status)
