@@ -114,7 +114,7 @@ describe('logs', () => {
       await app.inject({ url: pathOf(manage) });
       await app.inject({ url: pathOf(core.links.unsubscribeUrl((await core.store.findByCanonical('logged@example.com'))!.id, 'logged@example.com')) });
       const log = lines.join('');
-      expect(log).toContain('incoming request');
+      expect(log).toContain('request completed');
       expect(log).toContain('/confirm/[token]');
       expect(log).toContain('/preferences/[token]');
       for (const token of [tokenOf(confirm), tokenOf(manage)]) {
