@@ -36,7 +36,7 @@ import { BENCH_ISSUE, HEAP_WINDOW, HeapWatch, prebuiltIssue, saveBenchIssue, see
 import { benchCore, benchEnv, cpuPerBatch, leftovers, prebuiltFirstStep, runSend, seedConfirmed, type SendRun } from './bench/send';
 import { measureSeriesMemory } from './bench/series-memory';
 import { scaleOutNotes, sendWith } from './bench/scale-out';
-import { signupUnderLoad } from './bench/signup-load';
+import { signupUnderLoad, WARMUP_SECONDS, type Cannon } from './bench/signup-load';
 
 // ---------------------------------------------------------------- settings
 
@@ -549,14 +549,24 @@ async function benchSignupLoad(redisUrl: string, redis: Redis, fake: FakeResendC
     target: '≥ 1×, p99 < 50 ms',
     pass: r.requestsPerSecond >= 2000 && r.p99 < 50 && r.non2xx === 0 && r.errors === 0 && sendRan,
   });
+  const cores = (c: Cannon) =>
+    `web ${(c.cpu.web / c.seconds).toFixed(2)}, Redis ${(c.cpu.redis / c.seconds).toFixed(2)}, autocannon ${(c.cpu.autocannon / c.seconds).toFixed(2)}` +
+    (c.cpu.worker > 0 ? `, worker ${(c.cpu.worker / c.seconds).toFixed(2)}` : '') +
+    `, fake Resend ${(c.cpu.fake / c.seconds).toFixed(2)}, everything else on the machine ${(c.cpu.other / c.seconds).toFixed(2)} ` +
+    `(sum ${((c.cpu.web + c.cpu.redis + c.cpu.autocannon + c.cpu.worker + c.cpu.fake + c.cpu.other) / c.seconds).toFixed(2)} of ${cpus().length})`;
+  // The signup path's own CPU per answer, every process that takes part; with nothing else running, the cores divided by it.
+  const path = r.alone.webCpuMsPerSignup + (r.alone.redisCpuUsPerSignup + r.alone.autocannonCpuUsPerSignup) / 1000;
   notes.push(
-    `signup-load: autocannon ${r.connections} connections for ${r.seconds} s against \`npm run web\` (LOG_LEVEL info, SIGNUPS_PER_IP_PER_HOUR raised): ` +
-      `${r.ok.toLocaleString('en')} answered 202, non-2xx ${r.non2xx}, errors ${r.errors}, p50 ${r.p50} ms, p99 ${r.p99} ms; ` +
+    `signup-load: autocannon in its own process, ${r.connections} connections, ${WARMUP_SECONDS} s warm-up not counted, then ${r.seconds} s measured against \`npm run web\` (LOG_LEVEL info, SIGNUPS_PER_IP_PER_HOUR raised): ` +
+      `${r.ok.toLocaleString('en')} answered 202, non-2xx ${r.non2xx}, errors ${r.errors}, p50 ${r.p50} ms, p90 ${r.p90} ms, p99 ${r.p99} ms, max ${r.max} ms; ` +
       `the worker sent ${r.sentDuring.toLocaleString('en')} emails meanwhile (${(r.sentDuring / r.seconds).toFixed(0)}/s)` +
       (r.sendFinished ? ' and FINISHED the send before autocannon did' : ', still sending at the end') +
-      `; with no send running (web alone, ${r.alone.seconds} s): ${r.alone.requestsPerSecond.toFixed(0)}/s, p50 ${r.alone.p50} ms, p99 ${r.alone.p99} ms, non-2xx ${r.alone.non2xx}` +
+      `; cores busy: ${cores(r)}` +
+      `; with no send running (web alone, ${r.alone.seconds} s): ${r.alone.requestsPerSecond.toFixed(0)}/s, p50 ${r.alone.p50} ms, p99 ${r.alone.p99} ms, non-2xx ${r.alone.non2xx}; cores busy: ${cores(r.alone)}` +
       `; CPU per signup: web process ${r.alone.webCpuMsPerSignup.toFixed(2)} ms alone, ${r.webCpuMsPerSignup.toFixed(2)} ms during the send ` +
-      `(one core of its own: about ${(1000 / r.alone.webCpuMsPerSignup).toFixed(0)} signups/s), Redis ${r.alone.redisCpuUsPerSignup.toFixed(0)} µs alone, ${r.redisCpuUsPerSignup.toFixed(0)} µs during the send (Redis's includes the send's own work)`,
+      `(one core of its own: about ${(1000 / r.alone.webCpuMsPerSignup).toFixed(0)} signups/s), Redis ${r.alone.redisCpuUsPerSignup.toFixed(0)} µs alone, ${r.redisCpuUsPerSignup.toFixed(0)} µs during the send (Redis's includes the send's own work), ` +
+      `autocannon ${r.alone.autocannonCpuUsPerSignup.toFixed(0)} µs; the signup path alone (web + Redis + autocannon) ${path.toFixed(2)} ms per signup: ` +
+      `${cpus().length} cores doing nothing else answer at most about ${((cpus().length * 1000) / path).toFixed(0)}/s`,
   );
 }
 

@@ -51,6 +51,16 @@ export function pidCpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds the whole machine has spent running anything (every core, every process: user, nice, system, irq, softirq in /proc/stat). Linux only; 0 elsewhere. */
+export function machineBusySeconds(): number {
+  try {
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs `npm run <script>` and resolves once a stdout line contains `readyText`. */
 export async function startNpm(
   script: 'worker' | 'web',
