@@ -10,7 +10,7 @@ import { checkAddress } from './address';
 import type { RequestMeta } from './consent-ledger';
 import type { PreferenceLimiter } from './preference-limits';
 import type { SignupLimiter } from './signup-limits';
-import type { SubscriberStore } from './store';
+import type { SignupResult, SubscriberStore } from './store';
 import { normaliseTimeZone } from './timezone';
 import type { Subscriber } from './types';
 
@@ -51,7 +51,19 @@ export type Failure = {
   retryAfterSeconds?: number;
 };
 
-export type SignupOutcome = { ok: true; message: string } | Failure;
+/**
+ * What a signup did, for the log line of the request that made it (the web
+ * layer adds it there). Never part of the answer: the answer is the same
+ * whatever happened, so the form does not reveal who is subscribed.
+ */
+export interface SignupEvent {
+  signup: SignupResult['outcome'] | 'honeypot';
+  form: string;
+  subscriberId?: string;
+  afterErasure?: true;
+}
+
+export type SignupOutcome = { ok: true; message: string; event: SignupEvent } | Failure;
 
 export const CHECK_INBOX =
   'Thank you! Please check your inbox: we have sent you an email with a button to confirm your subscription. ' +
@@ -125,8 +137,7 @@ export class SubscriptionService {
     const input = parsed.data;
     if (input.website && input.website.trim() !== '') {
       // Bots fill every field. Answer exactly like a success, store nothing.
-      this.deps.logger.info({ ip: meta.ip, form: input.form ?? defaultForm }, 'signup honeypot triggered; ignored');
-      return { ok: true, message: CHECK_INBOX };
+      return { ok: true, message: CHECK_INBOX, event: { signup: 'honeypot', form: formOf(input.form, defaultForm) } };
     }
     // Every field is checked, so the form can name all its problems at once.
     const errors: FieldError[] = [];
@@ -152,7 +163,7 @@ export class SubscriptionService {
       };
     }
     const wording = this.consent();
-    const form = /^[a-z0-9-]{1,40}$/.test(input.form ?? '') ? input.form! : defaultForm;
+    const form = formOf(input.form, defaultForm);
     // An erased address may come back only like this, through a fresh double
     // opt-in: store.signup checks the tombstone for every signup (same work
     // whatever the answer) and the new ledger entry records that it was there.
@@ -177,10 +188,13 @@ export class SubscriptionService {
       subscriberId: result.subscriber.id,
       confirmationAt: result.outcome === 'send-confirmation' ? result.subscriber.confirmationSentAt : null,
     });
-    this.deps.logger.info({ subscriberId: result.subscriber.id, outcome: result.outcome, form, ...(result.afterErasure ? { afterErasure: true } : {}) }, 'signup');
     // The same answer for new, pending, active, paused and suppressed
     // addresses: the form must not reveal who is subscribed.
-    return { ok: true, message: CHECK_INBOX };
+    return {
+      ok: true,
+      message: CHECK_INBOX,
+      event: { signup: result.outcome, form, subscriberId: result.subscriber.id, ...(result.afterErasure ? { afterErasure: true as const } : {}) },
+    };
   }
 
   /**
@@ -305,6 +319,11 @@ export class SubscriptionService {
 }
 
 export const PAUSE_CHOICES = [7, 14, 30, 90];
+
+/** The form a signup came from as sent, when it is a plain name; else the route's own. */
+function formOf(sent: string | undefined, defaultForm: string): string {
+  return sent !== undefined && /^[a-z0-9-]{1,40}$/.test(sent) ? sent : defaultForm;
+}
 
 function fieldFailure(errors: FieldError[]): Failure {
   const first = errors[0] ?? { field: 'form', message: 'Please check the form and try again.' };

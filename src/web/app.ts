@@ -101,8 +101,16 @@ class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime, ...request.logFields };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the handler did, added to the request's one log line (a signup's outcome and subscriber id). */
+    logFields: Record<string, unknown> | null;
   }
 }
 
@@ -132,6 +140,7 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     },
   });
   recordRoutes(app);
+  app.decorateRequest('logFields', null);
 
   const methods = new MethodIndex();
   methods.watch(app);

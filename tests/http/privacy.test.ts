@@ -115,6 +115,14 @@ describe('logs', () => {
       await app.inject({ url: pathOf(core.links.unsubscribeUrl((await core.store.findByCanonical('logged@example.com'))!.id, 'logged@example.com')) });
       const log = lines.join('');
       expect(log).toContain('request completed');
+      // One line for the signup request: the request, the answer and what the signup did, never the address.
+      const signupLines = log
+        .split('\n')
+        .filter((l) => l.includes('"url":"/subscribe"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(signupLines).toHaveLength(1);
+      expect(signupLines[0]).toMatchObject({ msg: 'request completed', req: { method: 'POST' }, res: { statusCode: 303 }, signup: 'send-confirmation', form: 'embed', subscriberId: subscriber.id });
+      expect(log).not.toContain('logged@example.com');
       expect(log).toContain('/confirm/[token]');
       expect(log).toContain('/preferences/[token]');
       for (const token of [tokenOf(confirm), tokenOf(manage)]) {

@@ -35,7 +35,10 @@ export function registerEmbedRoutes(app: FastifyInstance, deps: WebDeps): void {
     const result = await deps.service.signup(body, requestMeta(request), 'iframe');
     deps.metrics.signups.inc({ outcome: result.ok ? 'accepted' : `rejected_${result.status}` });
     frameable(reply);
-    if (result.ok) return sendPage(reply, 200, <EmbedThanksPage clinicName={clinicName} message={result.message} outboxHint={outboxHint} />);
+    if (result.ok) {
+      request.logFields = { ...result.event };
+      return sendPage(reply, 200, <EmbedThanksPage clinicName={clinicName} message={result.message} outboxHint={outboxHint} />);
+    }
     if (result.retryAfterSeconds !== undefined) reply.header('retry-after', String(result.retryAfterSeconds));
     return sendPage(
       reply,

@@ -26,6 +26,7 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
     const result = await deps.service.signup(body, requestMeta(request), 'embed');
     deps.metrics.signups.inc({ outcome: result.ok ? 'accepted' : `rejected_${result.status}` });
     if (result.ok) {
+      request.logFields = { ...result.event };
       // A browser gets the check-inbox page in this response, showing the
       // address just typed: it never travels in a URL (URLs end up in logs and
       // history) nor in a cookie. Other clients get the plain redirect.
@@ -69,7 +70,10 @@ export function registerSignupRoutes(app: FastifyInstance, deps: WebDeps): void 
     }
     const result = await deps.service.signup(request.body, requestMeta(request), 'api');
     deps.metrics.signups.inc({ outcome: result.ok ? 'accepted' : `rejected_${result.status}` });
-    if (result.ok) return reply.code(202).send({ ok: true, status: 'check-inbox', message: result.message });
+    if (result.ok) {
+      request.logFields = { ...result.event };
+      return reply.code(202).send({ ok: true, status: 'check-inbox', message: result.message });
+    }
     return errorPage(request, reply, deps.config, result.status, result.message, result);
   });
 
