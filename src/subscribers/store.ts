@@ -2,7 +2,7 @@
 // index live in Redis; every multi-key change is one Lua script. The layout of
 // a subscriber's hash (stored field names, the send ledger inside it) is
 // record.ts's.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../redis/connection';
@@ -81,6 +81,7 @@ export interface StoreOptions {
 
 export class SubscriberStore {
   private readonly now: () => number;
+  private readonly wordingDigests = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -116,7 +117,7 @@ export class SubscriberStore {
     });
     // The words are stored once per version and digest; the entry names them.
     // A list import records where its consent came from instead of a form's wording.
-    const digest = consentDigest(input.consentText);
+    const digest = this.wordingDigest(input.consentText);
     const entry =
       entryOverride ??
       ledgerEntry('signup', at, input.form, input.meta, {
@@ -415,6 +416,16 @@ export class SubscriberStore {
     return (await this.redis.sismember(this.keys.tombstones, this.tombstone(canonical))) === 1;
   }
 
+  /** The wording's digest, worked out once per wording: every signup names the same few. */
+  private wordingDigest(text: string): string {
+    let digest = this.wordingDigests.get(text);
+    if (digest === undefined) {
+      digest = consentDigest(text);
+      if (this.wordingDigests.size < 32) this.wordingDigests.set(text, digest);
+    }
+    return digest;
+  }
+
   private tombstone(canonical: string): string {
     return createHmac('sha256', this.options.tombstoneKey).update(canonical).digest('hex');
   }
@@ -451,6 +462,10 @@ export class SubscriberStore {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+// Random bytes are drawn from the CSPRNG a pool at a time: one call per 256 ids, not one per id.
+const idPool = Buffer.alloc(4096);
+let idPoolUsed = idPool.length;
+
 /**
  * 128 random bits as 22 base-62 characters. The id is repeated in every key
  * name and index entry of the subscriber, so it is kept shorter than a UUID's
@@ -458,11 +473,32 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
  * a Resend tag. Ids made before (UUIDs) stay valid.
  */
 export function newSubscriberId(): string {
-  let n = BigInt(`0x${randomBytes(16).toString('hex')}`);
+  if (idPoolUsed + 16 > idPool.length) {
+    randomFillSync(idPool);
+    idPoolUsed = 0;
+  }
+  const id = base62(idPool.subarray(idPoolUsed, idPoolUsed + 16));
+  idPoolUsed += 16;
+  return id;
+}
+
+/**
+ * 16 bytes (a big-endian 128-bit number) as 22 base-62 digits, most
+ * significant first. Long division on four 32-bit words in plain numbers
+ * (every intermediate stays below 2^38): a tenth of the time BigInt takes.
+ */
+export function base62(bytes: Uint8Array): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 16);
+  const words = [view.getUint32(0), view.getUint32(4), view.getUint32(8), view.getUint32(12)];
   let out = '';
-  for (let i = 0; i < 22; i++) {
-    out = BASE62[Number(n % 62n)]! + out;
-    n /= 62n;
+  for (let digit = 0; digit < 22; digit++) {
+    let rest = 0;
+    for (let w = 0; w < 4; w++) {
+      const value = rest * 0x1_0000_0000 + words[w]!;
+      words[w] = Math.floor(value / 62);
+      rest = value - words[w]! * 62;
+    }
+    out = BASE62[rest]! + out;
   }
   return out;
 }
