@@ -17,6 +17,8 @@ import { testRedisUrl, uniquePrefix } from '../support/redis';
 const N = 2000;
 const NOTES = 6000;
 const MB = 1024 * 1024;
+/** What the import may keep alive, in MB: well under the 11.7 MB file it must not hold. */
+const MAX_HELD_MB = 9;
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-import-memory-'));
 const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
@@ -53,9 +55,9 @@ describe('import memory', () => {
     expect(first.counts).toMatchObject({ rows: N, created: N, unchanged: 0, errors: 0 });
     expect(first.samples.length).toBeGreaterThanOrEqual(N / 1000);
     // Streamed: what stays alive is the parser's buffer and the rows in flight, not the file or its rows.
-    // Observed ~2 MB; holding the file or the parsed rows would be over 11 MB.
-    expect(peakGrowth(first) / MB, JSON.stringify(first.samples)).toBeLessThan(6);
-    expect(peakGrowth(first)).toBeLessThan(fileBytes / 2);
+    // Observed 1-2 MB, once 6.1 MB on a busy CI machine (more rows in flight while Redis lags); a version that
+    // holds the file measured 13.8-14.9 MB. The bound sits between, with room for the busy case.
+    expect(peakGrowth(first) / MB, JSON.stringify(first.samples)).toBeLessThan(MAX_HELD_MB);
 
     const keysBefore = await snapshot(prefix);
     expect(keysBefore.size).toBeGreaterThan(N);
@@ -66,7 +68,7 @@ describe('import memory', () => {
 
     const second = await measureImport(testRedisUrl(), prefix, file);
     expect(second.counts).toMatchObject({ rows: N, created: 0, unchanged: N, errors: 0 });
-    expect(peakGrowth(second) / MB).toBeLessThan(6);
+    expect(peakGrowth(second) / MB, JSON.stringify(second.samples)).toBeLessThan(MAX_HELD_MB);
     // Same keys, same types: no new subscriber, ledger entry, index entry or confirmation job.
     expect(await snapshot(prefix)).toEqual(keysBefore);
     expect(await redis.zcard(waitingJobs)).toBe(jobsBefore);
